@@ -1,0 +1,85 @@
+// The real Docker engine the end-to-end tests run against (scripts/engine.sh brings it up),
+// and small wrappers over the docker CLI.
+import { execFile, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { extract } from "tar-stream";
+
+function dockerHost(): string {
+  if (process.env.DOCKER_HOST) return process.env.DOCKER_HOST;
+  // Not under scripts/test.sh: bring the engine up (idempotent) rather than skip.
+  const out = execFileSync("bash", ["scripts/engine.sh"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  return out.trim().split("\n").pop()!;
+}
+
+export const env = { ...process.env, DOCKER_HOST: dockerHost(), BUILDX_NO_DEFAULT_ATTESTATIONS: "1" };
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs docker; never throws for a non-zero exit: callers assert on the code. */
+export function docker(args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const options = { cwd: opts.cwd, env: { ...env, ...opts.env }, maxBuffer: 256 << 20 };
+    const child = execFile("docker", args, options, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin?.end(opts.input ?? "");
+  });
+}
+
+/** Like docker() but fails with the command's output when it exits non-zero. */
+export async function dockerOk(args: string[], opts: { cwd?: string } = {}): Promise<Run> {
+  const run = await docker(args, opts);
+  if (run.code !== 0) throw new Error(`docker ${args.join(" ")} exited ${run.code}:\n${run.stderr.slice(-4000)}`);
+  return run;
+}
+
+export async function requireFrontendImage(): Promise<void> {
+  await dockerOk(["image", "inspect", "sidebundle/frontend"]).catch(() => {
+    throw new Error("image sidebundle/frontend is missing: run `npm run image` (npm test does)");
+  });
+}
+
+export interface TarEntry {
+  name: string;
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  linkname: string;
+  sha256: string;
+}
+
+/** The entries of a tar file, sorted by name, with content digests. */
+export async function tarEntries(file: string): Promise<TarEntry[]> {
+  const entries: TarEntry[] = [];
+  const ex = extract();
+  ex.on("entry", (header, stream, next) => {
+    const hash = createHash("sha256");
+    stream.on("data", (chunk) => hash.update(chunk as Buffer));
+    stream.on("end", () => {
+      entries.push({
+        name: header.name,
+        type: header.type ?? "file",
+        mode: header.mode ?? 0,
+        uid: header.uid ?? 0,
+        gid: header.gid ?? 0,
+        linkname: header.linkname ?? "",
+        sha256: hash.digest("hex"),
+      });
+      next();
+    });
+    stream.resume();
+  });
+  await new Promise<void>((resolve, reject) => {
+    ex.on("finish", resolve);
+    ex.on("error", reject);
+    createReadStream(file).pipe(ex);
+  });
+  return entries.sort((a, b) => a.name.localeCompare(b.name));
+}
