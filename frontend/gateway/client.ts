@@ -24,9 +24,12 @@ export class Gateway {
 
   private constructor(private readonly client: grpc.Client) {}
 
-  /** Connects and pings, as BuildKit's own clients do first: the caps decide what we may ask. */
-  static async connect(): Promise<Gateway> {
-    const target = await stdioRelay();
+  /**
+   * Connects (over stdin/stdout unless a gRPC target is given) and pings, as BuildKit's own
+   * clients do first: the caps decide what we may ask.
+   */
+  static async connect(target?: string): Promise<Gateway> {
+    target ??= await stdioRelay();
     const gw = new Gateway(new grpc.Client(target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS));
     await gw.ping();
     return gw;
