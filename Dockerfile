@@ -8,7 +8,8 @@ RUN set -e; \
 
 FROM scratch
 COPY --from=runtime /rootfs /
-COPY dist/frontend.mjs /frontend.mjs
+# The tracer runs inside users' build stages; the frontend reads it from beside itself.
+COPY dist/frontend.mjs dist/sidebundle-trace /sidebundle/
 LABEL moby.buildkit.frontend.network.none="true" \
       moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
-ENTRYPOINT ["/usr/bin/node", "/frontend.mjs"]
+ENTRYPOINT ["/usr/bin/node", "/sidebundle/frontend.mjs"]

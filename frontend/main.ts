@@ -1,18 +1,26 @@
 // The sidebundle frontend process. BuildKit starts it with the LLBBridge on stdin/stdout, so
 // nothing but gRPC may ever reach stdout.
+import { buildWithBundles } from "./bundle/build.js";
+import { forwardToDockerfileFrontend } from "./dockerfile/forward.js";
+import { parseDockerfile } from "./dockerfile/parse.js";
+import { readDockerfile } from "./dockerfile/read.js";
+import { rewriteBundles } from "./dockerfile/rewrite.js";
 import { Gateway } from "./gateway/client.js";
 import { toStatus } from "./gateway/errors.js";
 import { frontendOptions } from "./gateway/options.js";
-import { forwardToDockerfileFrontend } from "./dockerfile/forward.js";
-import { readDockerfile } from "./dockerfile/read.js";
 import type { Result } from "./gateway/types.js";
 
 console.log = console.info = console.debug = console.error;
 
 async function build(gw: Gateway): Promise<Result> {
   const opts = frontendOptions();
-  const dockerfile = await readDockerfile(gw, opts);
-  return forwardToDockerfileFrontend(gw, opts, dockerfile);
+  const source = await readDockerfile(gw, opts);
+  if (!source) return forwardToDockerfileFrontend(gw, opts, undefined);
+  const df = parseDockerfile(source.filename, source.data);
+  if (!df.instructions.some((i) => i.keyword === "BUNDLE")) return forwardToDockerfileFrontend(gw, opts, source);
+  // Subrequests (outline, targets, lint) describe the Dockerfile; they need no bundle built.
+  if (opts.requestid) return forwardToDockerfileFrontend(gw, opts, { ...source, data: rewriteBundles(df, new Map()) });
+  return buildWithBundles(gw, opts, source, df);
 }
 
 async function main(): Promise<number> {

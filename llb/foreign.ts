@@ -12,13 +12,15 @@ export class ForeignVertex implements Vertex {
     const ops = this.def.def;
     for (const bytes of ops.slice(0, -1)) ctx.addBytes(bytes);
     ctx.mergeForeign(this.def);
-    return terminalInput(ops[ops.length - 1]);
+    return definitionResult(this.def);
   }
 }
 
-function terminalInput(bytes: Uint8Array): InputRef {
+/** The op output a definition's terminal op names: its result. */
+export function definitionResult(def: Definition): InputRef {
+  const bytes = def.def[def.def.length - 1];
   const op = decodePlain(OpType, bytes) as { inputs?: { digest: string; index?: { toNumber(): number } }[] };
   const input = op.inputs?.[0];
-  if (!input) throw new Error("received definition has no terminal op");
+  if (!input) throw new Error("definition has no terminal op");
   return { digest: input.digest, index: input.index?.toNumber() ?? 0 };
 }

@@ -1,22 +1,34 @@
 // Hands a Dockerfile to BuildKit's builtin Dockerfile frontend (dockerfile.v0), with every option
 // we received, and returns its result untouched: all platforms, image config, attestations,
 // subrequest answers. The Dockerfile travels as the `dockerfile` input, line for line.
-import { FileActions, State } from "../../llb/index.js";
+import { FileActions, State, type Definition } from "../../llb/index.js";
 import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import type { Result } from "../gateway/types.js";
 import type { DockerfileSource } from "./read.js";
 
+export interface Overrides {
+  /** Options set on top of the received ones (e.g. target), or removed when undefined. */
+  opts?: Record<string, string | undefined>;
+  /** Inputs beside the Dockerfile, e.g. the named contexts that carry bundles. */
+  inputs?: Record<string, Definition>;
+}
+
 export async function forwardToDockerfileFrontend(
   gw: Gateway,
   opts: FrontendOptions,
   dockerfile: DockerfileSource | undefined,
+  overrides: Overrides = {},
 ): Promise<Result> {
-  const frontendOpt = { ...opts };
+  const frontendOpt: Record<string, string> = { ...opts };
   // The builtin only follows `# syntax=` (back to us) when cmdline is absent.
   frontendOpt.cmdline ??= "sidebundle";
   delete frontendOpt["build-arg:BUILDKIT_SYNTAX"];
-  const inputs = await gw.inputs();
+  for (const [key, value] of Object.entries(overrides.opts ?? {})) {
+    if (value === undefined) delete frontendOpt[key];
+    else frontendOpt[key] = value;
+  }
+  const inputs = { ...(await gw.inputs()), ...overrides.inputs };
   if (dockerfile) {
     // A dockerfile local named by dockerfilekey would win over the input.
     delete frontendOpt.dockerfilekey;

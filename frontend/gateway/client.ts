@@ -95,6 +95,11 @@ export class Gateway {
     return caps.some((c) => c.ID === id && c.Enabled);
   }
 
+  /** Whether BuildKit knows a cap at all (enabled or not): a measure of its version. */
+  async hasCapID(list: "FrontendAPICaps" | "LLBCaps", id: string): Promise<boolean> {
+    return ((await this.ping())[list] ?? []).some((c) => c.ID === id);
+  }
+
   private async requireLLBCaps(ids: string[]): Promise<void> {
     const caps = (await this.ping()).LLBCaps ?? [];
     for (const id of ids) {

@@ -4,8 +4,9 @@
 import type { LineRange } from "../../llb/index.js";
 import type { Status } from "./types.js";
 
+// Unknown for every error: with any other code each hop back to the client prefixes the
+// message with the code's name ("InvalidArgument: InvalidArgument: …").
 const GRPC_UNKNOWN = 2;
-const GRPC_INVALID_ARGUMENT = 3;
 
 export interface SourceSpan {
   filename: string;
@@ -39,7 +40,7 @@ export function toStatus(err: unknown): Status {
 function statusOf(err: unknown): Status {
   if (err instanceof BuildkitError) return err.status;
   if (err instanceof FrontendError) {
-    return { code: GRPC_INVALID_ARGUMENT, message: err.message, details: err.source ? [sourceDetail(err.source)] : [] };
+    return { code: GRPC_UNKNOWN, message: err.message, details: err.source ? [sourceDetail(err.source)] : [] };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: GRPC_UNKNOWN, message: `sidebundle: internal error: ${message.split("\n")[0]}` };

@@ -1,0 +1,41 @@
+// The bundle as LLB: directories made with their modes, then one copy from the source of every
+// file and symlink in the plan (include patterns: one action, however many files), then the
+// manifest and --mkdir directories. Every time is fixed, so the layer is reproducible.
+import { FileActions, State, type OpOptions } from "../../llb/index.js";
+import type { Plan } from "../closure/index.js";
+import { MANIFEST_PATH } from "./manifest.js";
+
+export interface AssembleOptions {
+  manifest: string;
+  mkdir: { path: string; mode: number }[];
+  /** Nanoseconds since the epoch for every file (SOURCE_DATE_EPOCH, else 0). */
+  timestamp: bigint;
+}
+
+export function assemble(source: State, plan: Plan, opts: AssembleOptions, op: OpOptions): State {
+  const timestamp = opts.timestamp;
+  let actions = FileActions.empty();
+  for (const e of plan.entries) {
+    if (e.kind === "dir") actions = actions.mkdir(e.path, e.mode, { parents: true, timestamp });
+  }
+  const copied = plan.entries.filter((e) => e.kind !== "dir").map((e) => includePattern(e.path));
+  if (copied.length) {
+    actions = actions.copy(source, "/", "/", {
+      includePatterns: copied,
+      dirCopyContents: true,
+      createDestPath: true,
+      allowEmptyWildcard: true,
+      timestamp,
+    });
+  }
+  actions = actions
+    .mkdir("/.sidebundle", 0o755, { parents: true, timestamp })
+    .mkfile(MANIFEST_PATH, 0o644, opts.manifest, { timestamp });
+  for (const d of opts.mkdir) actions = actions.mkdir(d.path, d.mode, { parents: true, timestamp });
+  return State.scratch().file(actions, op);
+}
+
+/** An include pattern that matches exactly this path: relative, with glob characters escaped. */
+function includePattern(path: string): string {
+  return path.slice(1).replace(/[*?[\]\\]/g, "\\$&");
+}

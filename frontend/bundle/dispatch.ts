@@ -1,0 +1,106 @@
+// One BUNDLE instruction, end to end: solve the source, trace, compute the closure, assemble.
+// Every op carries the BUNDLE's lines, so a failure in any of them shows the user's line.
+import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform } from "../../llb/index.js";
+import { computeClosure, parseTrace, type Plan, type TraceEvent } from "../closure/index.js";
+import { parseBundle, type BundleSpec } from "../dockerfile/bundle-spec.js";
+import type { Overrides } from "../dockerfile/forward.js";
+import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
+import type { DockerfileSource } from "../dockerfile/read.js";
+import { assemble } from "../assemble/assemble.js";
+import { manifest } from "../assemble/manifest.js";
+import type { Gateway } from "../gateway/client.js";
+import type { FrontendOptions } from "../gateway/options.js";
+import { RefFS } from "../source/ref-fs.js";
+import { envRecord, solveSource, type Source } from "../source/source.js";
+import { TOOLS_DIR } from "../trace/tools.js";
+import { OUT_DIR, TRACE_LOG, traceRun } from "../trace/trace-run.js";
+
+export interface BundleContext {
+  gw: Gateway;
+  opts: FrontendOptions;
+  df: Dockerfile;
+  platform: Platform;
+  /** Nanoseconds since the epoch for every file written (SOURCE_DATE_EPOCH, else 0). */
+  timestamp: bigint;
+}
+
+/** What the Dockerfile frontend may see so far: earlier bundles as named contexts. */
+export interface Progress {
+  dockerfile: DockerfileSource;
+  overrides: Overrides;
+}
+
+export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progress: Progress): Promise<Definition> {
+  const { gw, df } = ctx;
+  const spec = parseBundle(df, ins);
+  const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
+  const steps = new Steps(spec.traces.length + 1, new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine));
+  const events = (await Promise.all(spec.traces.map((cmd) => trace(ctx, src, spec, steps.next(`trace: ${cmd.text}`), cmd)))).flat();
+  const fs = new RefFS(gw, src.ref);
+  const plan = await closure(ctx, ins, spec, src, fs, events);
+  const files = plan.entries.filter((e) => e.kind === "file");
+  const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
+  const text = await manifest(plan, fs, { source: spec.from, entries: spec.entries });
+  const bundle = assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, timestamp: ctx.timestamp }, steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`));
+  const def = bundle.marshal();
+  await gw.solve({ Definition: def, Evaluate: true });
+  await warn(ctx, ins, def, plan.warnings);
+  return def;
+}
+
+async function trace(ctx: BundleContext, src: Source, spec: BundleSpec, op: OpOptions, cmd: BundleSpec["traces"][number]): Promise<TraceEvent[]> {
+  const log = traceRun(src, spec, cmd, ctx.platform, op);
+  const result = await ctx.gw.solve({ Definition: log.marshal() });
+  const text = await new RefFS(ctx.gw, result.ref?.id ?? "").readFile(`/${TRACE_LOG}`);
+  return parseTrace(Buffer.from(text).toString("utf8"));
+}
+
+async function closure(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, fs: RefFS, trace: TraceEvent[]): Promise<Plan> {
+  try {
+    const plan = await computeClosure(fs, {
+      entries: spec.entries,
+      env: envRecord(src.config.Env),
+      trace,
+      include: spec.include,
+      exclude: spec.exclude,
+      allowGpuLibs: spec.allowGpuLibs,
+      ignore: [TOOLS_DIR, OUT_DIR],
+    });
+    const unresolved = plan.warnings.filter((w) => /not found|unresolved/i.test(w));
+    if (spec.strict && unresolved.length) throw new Error(`--strict: ${unresolved.join("; ")}`);
+    return plan;
+  } catch (err) {
+    console.error((err as Error).stack);
+    throw errorAt(ctx.df, ins, `BUNDLE: ${(err as Error).message}`);
+  }
+}
+
+/** Warnings are attached to the assemble vertex, which the client has just seen. */
+async function warn(ctx: BundleContext, ins: Instruction, def: Definition, warnings: string[]): Promise<void> {
+  const { digest } = definitionResult(def);
+  for (const short of warnings) {
+    await ctx.gw.warn({
+      digest,
+      short: `BUNDLE: ${short}`,
+      info: { filename: ctx.df.filename, data: ctx.df.data, language: "Dockerfile" },
+      ranges: [{ start: { line: ins.startLine }, end: { line: ins.endLine } }],
+    });
+  }
+}
+
+/** Progress names `[sidebundle k/n] …`, every op located at the BUNDLE's lines. */
+class Steps {
+  private done = 0;
+  constructor(
+    private readonly total: number,
+    private readonly location: OpOptions["location"],
+  ) {}
+
+  next(what: string): OpOptions {
+    return { customName: `[sidebundle ${++this.done}/${this.total}] ${what}`, location: this.location };
+  }
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}

@@ -1,0 +1,138 @@
+// BUNDLE's flags and entries, validated. Every mistake is a one-line error naming the line.
+import { errorAt, type Dockerfile, type Instruction } from "./parse.js";
+import { shellWords } from "./words.js";
+
+/** A command in shell form (run through the source's /bin/sh -c) or JSON exec form. */
+export interface Command {
+  text: string;
+  argv: string[];
+  shell: boolean;
+}
+
+export interface BundleSpec {
+  from: string;
+  entries: string[];
+  traces: Command[];
+  traceStdin?: string;
+  traceEnv: string[];
+  /** Milliseconds. */
+  traceTimeout?: number;
+  traceWorkdir?: string;
+  include: string[];
+  exclude: string[];
+  mkdir: { path: string; mode: number }[];
+  installTo?: string;
+  tests: Command[];
+  testStdin?: string;
+  testStdout?: string;
+  strict: boolean;
+  allowGpuLibs: boolean;
+  env: "inherit" | "none";
+}
+
+type Setter = (spec: BundleSpec, value: string) => void;
+const VALUED: Record<string, Setter> = {
+  from: (s, v) => (s.from = v),
+  trace: (s, v) => s.traces.push(command(v)),
+  "trace-stdin": (s, v) => (s.traceStdin = v),
+  "trace-env": (s, v) => s.traceEnv.push(keyValue(v)),
+  "trace-timeout": (s, v) => (s.traceTimeout = duration(v)),
+  "trace-workdir": (s, v) => (s.traceWorkdir = absolute(v, "--trace-workdir")),
+  include: (s, v) => s.include.push(v),
+  exclude: (s, v) => s.exclude.push(v),
+  mkdir: (s, v) => s.mkdir.push(mkdir(v)),
+  "install-to": (s, v) => (s.installTo = absolute(v, "--install-to")),
+  test: (s, v) => s.tests.push(command(v)),
+  "test-stdin": (s, v) => (s.testStdin = v),
+  "test-stdout": (s, v) => (s.testStdout = v),
+  env: (s, v) => (s.env = oneOf(v, ["inherit", "none"], "--env")),
+  layout: (_s, v) => {
+    if (oneOf(v, ["rootfs", "portable"], "--layout") === "portable") throw new Error("--layout=portable is not implemented yet");
+  },
+};
+const BOOLEAN: Record<string, (spec: BundleSpec) => void> = {
+  strict: (s) => (s.strict = true),
+  "allow-gpu-libs": (s) => (s.allowGpuLibs = true),
+};
+
+export function parseBundle(df: Dockerfile, ins: Instruction): BundleSpec {
+  try {
+    return parseWords(shellWords(ins.args, df.escape));
+  } catch (err) {
+    throw errorAt(df, ins, `BUNDLE: ${(err as Error).message}`);
+  }
+}
+
+function parseWords(words: string[]): BundleSpec {
+  const spec: BundleSpec = {
+    from: "", entries: [], traces: [], traceEnv: [], include: [], exclude: [], mkdir: [], tests: [],
+    strict: false, allowGpuLibs: false, env: "inherit",
+  };
+  for (const word of words) {
+    if (!word.startsWith("--")) {
+      spec.entries.push(word);
+      continue;
+    }
+    const eq = word.indexOf("=");
+    const name = word.slice(2, eq < 0 ? undefined : eq);
+    if (BOOLEAN[name] && eq < 0) BOOLEAN[name](spec);
+    else if (VALUED[name] && eq >= 0) VALUED[name](spec, word.slice(eq + 1));
+    else if (VALUED[name]) throw new Error(`--${name} needs a value: --${name}=<value>`);
+    else if (BOOLEAN[name]) throw new Error(`--${name} takes no value`);
+    else throw new Error(`unknown flag --${name}`);
+  }
+  if (!spec.from) throw new Error("--from=<stage|image> is required");
+  if (spec.entries.length === 0) throw new Error("no entries: name the programs to bundle, e.g. /usr/bin/jq");
+  if (spec.testStdout !== undefined && spec.tests.length === 0) throw new Error("--test-stdout needs a --test command");
+  return spec;
+}
+
+function command(value: string): Command {
+  if (value.trim() === "") throw new Error("empty command");
+  if (!value.trimStart().startsWith("[")) return { text: value, argv: ["/bin/sh", "-c", value], shell: true };
+  let argv: unknown;
+  try {
+    argv = JSON.parse(value);
+  } catch {
+    throw new Error(`command is not a valid JSON array: ${value}`);
+  }
+  if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === "string")) {
+    throw new Error(`a JSON command must be a non-empty array of strings: ${value}`);
+  }
+  return { text: argv.join(" "), argv, shell: false };
+}
+
+function keyValue(v: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(v)) throw new Error(`--trace-env wants KEY=VALUE, got "${v}"`);
+  return v;
+}
+
+/** Go-style durations as Docker uses them: 500ms, 30s, 2m, 1m30s. */
+export function duration(v: string): number {
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(v); m; m = re.exec(v)) {
+    total += Number(m[1]) * unit[m[2]];
+    matched = re.lastIndex;
+  }
+  if (v === "" || matched !== v.length || total <= 0) throw new Error(`--trace-timeout: "${v}" is not a duration such as 500ms, 30s or 2m`);
+  return total;
+}
+
+function mkdir(v: string): { path: string; mode: number } {
+  const [path, mode] = v.split(":");
+  if (mode !== undefined && !/^[0-7]{3,4}$/.test(mode)) throw new Error(`--mkdir: "${mode}" is not an octal mode such as 755`);
+  return { path: absolute(path, "--mkdir"), mode: mode === undefined ? 0o755 : parseInt(mode, 8) };
+}
+
+function absolute(v: string, flag: string): string {
+  if (!v.startsWith("/")) throw new Error(`${flag} wants an absolute path, got "${v}"`);
+  return v;
+}
+
+function oneOf<T extends string>(v: string, allowed: T[], flag: string): T {
+  if (!(allowed as string[]).includes(v)) throw new Error(`${flag} must be ${allowed.join(" or ")}, got "${v}"`);
+  return v as T;
+}
