@@ -1,35 +1,68 @@
 // A Dockerfile with BUNDLE instructions: each becomes a named context holding its bundle, its
 // line a COPY from that context, and the whole file goes to dockerfile.v0 once more.
 import type { Definition } from "../../llb/index.js";
-import { forwardToDockerfileFrontend, type Overrides } from "../dockerfile/forward.js";
+import { forwardToDockerfileFrontend } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
 import { rewriteBundles } from "../dockerfile/rewrite.js";
 import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import type { Result } from "../gateway/types.js";
-import { dispatchBundle, type BundleContext } from "./dispatch.js";
+import { dispatchBundle, type BundleContext, type Progress } from "./dispatch.js";
 import { targetPlatform } from "./platform.js";
 
 export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, source: DockerfileSource, df: Dockerfile): Promise<Result> {
-  const bundles = df.instructions.filter((i) => i.keyword === "BUNDLE");
+  const bundles = bundlesFor(df, opts.target);
   // Named contexts (context:<name>=input:<key>) arrived with BuildKit 0.10, as did Warn.
-  if (!(await gw.hasCapID("FrontendAPICaps", "gateway.warnings"))) {
+  if (bundles.length && !(await gw.hasCapID("FrontendAPICaps", "gateway.warnings"))) {
     throw errorAt(df, bundles[0], "BUNDLE needs BuildKit 0.10 or later (Docker 23.0 or later): this engine has no named build contexts");
   }
   const ctx: BundleContext = { gw, opts, df, platform: targetPlatform(opts.platform, await gw.ping()), timestamp: epoch(opts) };
   const replacements = new Map<Instruction, string>();
   const inputs: Record<string, Definition> = {};
   const contextOpts: Record<string, string> = {};
-  const progress = () => ({ dockerfile: { ...source, data: rewriteBundles(df, replacements) }, overrides: { inputs, opts: contextOpts } as Overrides });
+  const progress = (): Progress => ({
+    dockerfile: { ...source, data: rewriteBundles(df, replacements) },
+    overrides: { inputs: { ...inputs }, opts: { ...contextOpts } },
+  });
   for (const [n, ins] of bundles.entries()) {
     const name = `sidebundle-bundle-${n + 1}`;
-    inputs[name] = await dispatchBundle(ctx, ins, progress());
+    const bundle = await dispatchBundle(ctx, ins, progress());
+    inputs[name] = bundle.def;
     contextOpts[`context:${name}`] = `input:${name}`;
-    replacements.set(ins, `COPY --from=${name} / /`);
+    const from = startsStage(df, ins);
+    if (from && bundle.env) {
+      // The stage starts from the bundle, whose image config carries the source's ENV.
+      contextOpts[`input-metadata:${name}`] = JSON.stringify({ "containerimage.config": imageConfig(ctx, bundle.env) });
+      replacements.set(from, `FROM ${from.args.replace(/(^|\s)scratch(\s|$)/i, `$1${name}$2`)}`);
+      replacements.set(ins, "");
+    } else {
+      replacements.set(ins, `COPY --from=${name} / /`);
+    }
   }
   const final = progress();
   return forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
+}
+
+/** BUNDLEs in the stages up to the target (all when there is none); later ones are blanked. */
+function bundlesFor(df: Dockerfile, target: string | undefined): Instruction[] {
+  const stage = target ? df.stages.find((s) => s.name === target.toLowerCase()) : undefined;
+  const last = stage ? stage.index : Infinity;
+  return df.instructions.filter((i) => i.keyword === "BUNDLE" && i.stage <= last);
+}
+
+/** The FROM scratch line of the BUNDLE's stage when the BUNDLE is that stage's first instruction. */
+function startsStage(df: Dockerfile, ins: Instruction): Instruction | undefined {
+  const at = df.instructions.indexOf(ins);
+  const from = df.instructions[at - 1];
+  if (from?.keyword !== "FROM" || from.stage !== ins.stage) return undefined;
+  return df.stages[ins.stage].base.toLowerCase() === "scratch" ? from : undefined;
+}
+
+function imageConfig(ctx: BundleContext, env: string[]): string {
+  const p = ctx.platform;
+  const config = { architecture: p.Architecture, os: p.OS, variant: p.Variant, config: { Env: env } };
+  return Buffer.from(JSON.stringify(config)).toString("base64");
 }
 
 function epoch(opts: FrontendOptions): bigint {

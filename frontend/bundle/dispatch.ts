@@ -30,7 +30,13 @@ export interface Progress {
   overrides: Overrides;
 }
 
-export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progress: Progress): Promise<Definition> {
+export interface Bundle {
+  def: Definition;
+  /** The ENV the bundle carries (--env=inherit), if any. */
+  env?: string[];
+}
+
+export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progress: Progress): Promise<Bundle> {
   const { gw, df } = ctx;
   const spec = parseBundle(df, ins);
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
@@ -45,7 +51,7 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const def = bundle.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
   await warn(ctx, ins, def, plan.warnings);
-  return def;
+  return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
 }
 
 async function trace(ctx: BundleContext, src: Source, spec: BundleSpec, op: OpOptions, cmd: BundleSpec["traces"][number]): Promise<TraceEvent[]> {
