@@ -14,6 +14,7 @@ import { RefFS } from "../source/ref-fs.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
 import { TOOLS_DIR } from "../trace/tools.js";
 import { OUT_DIR, TRACE_LOG, traceRun } from "../trace/trace-run.js";
+import { readOutcome, testFailure, testRun } from "../verify/test-run.js";
 
 export interface BundleContext {
   gw: Gateway;
@@ -40,7 +41,7 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const { gw, df } = ctx;
   const spec = parseBundle(df, ins);
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
-  const steps = new Steps(spec.traces.length + 1, new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine));
+  const steps = new Steps(spec.traces.length + 1 + spec.tests.length, new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine));
   const events = (await Promise.all(spec.traces.map((cmd) => trace(ctx, src, spec, steps.next(`trace: ${cmd.text}`), cmd)))).flat();
   const fs = new RefFS(gw, src.ref);
   const plan = await closure(ctx, ins, spec, src, fs, events);
@@ -51,6 +52,12 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const def = bundle.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
   await warn(ctx, ins, def, plan.warnings);
+  const bundled = new Set(plan.entries.map((e) => e.path));
+  for (const cmd of spec.tests) {
+    const out = testRun(bundle, src, spec, cmd, ctx.platform, steps.next(`test: ${cmd.text}`));
+    const failure = testFailure(cmd, spec, await readOutcome(gw, out, fs, bundled));
+    if (failure) throw errorAt(df, ins, `BUNDLE: ${failure}`);
+  }
   return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
 }
 
@@ -72,11 +79,13 @@ async function closure(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
       allowGpuLibs: spec.allowGpuLibs,
       ignore: [TOOLS_DIR, OUT_DIR],
     });
+    for (const e of plan.entries) {
+      if (e.kind === "file" && e.reasons.includes("entry") && !(e.mode & 0o111)) throw new Error(`entry ${e.path} is not executable`);
+    }
     const unresolved = plan.warnings.filter((w) => /not found|unresolved/i.test(w));
     if (spec.strict && unresolved.length) throw new Error(`--strict: ${unresolved.join("; ")}`);
     return plan;
   } catch (err) {
-    console.error((err as Error).stack);
     throw errorAt(ctx.df, ins, `BUNDLE: ${(err as Error).message}`);
   }
 }

@@ -51,11 +51,12 @@ export async function solveSource(req: SourceRequest): Promise<Source> {
 async function solveImage(req: SourceRequest): Promise<Source> {
   const resolveMode = req.opts["image-resolve-mode"];
   const ref = normalizeImageRef(req.from);
-  const { config } = await req.gw.resolveImageConfig(ref, {
-    platform: req.platform,
-    resolveMode,
-    logName: `[internal] load metadata for ${ref}`,
-  });
+  const { config } = await req.gw
+    .resolveImageConfig(ref, { platform: req.platform, resolveMode, logName: `[internal] load metadata for ${ref}` })
+    .catch((err: Error) => {
+      const stages = req.df.stages.flatMap((s) => s.name ?? []).join(", ") || "none named";
+      throw errorAt(req.df, req.ins, `BUNDLE: --from=${req.from} is neither a stage of this Dockerfile (${stages}) nor an image that can be resolved: ${err.message}`);
+    });
   const state = State.image(ref, { platform: req.platform, resolveMode: resolveMode as "pull" | "local" | undefined });
   const result = await req.gw.solve({ Definition: state.marshal() });
   return { state, ref: result.ref?.id ?? "", config: parseConfig(config) };

@@ -1,0 +1,78 @@
+// --test: the command runs in the assembled bundle (no network), under the tracer so that a
+// failure can name the files it looked for that the source has and the bundle lacks.
+import type { OpOptions, Platform, State } from "../../llb/index.js";
+import { parseTrace, type RootFS, type TraceEvent } from "../closure/index.js";
+import type { BundleSpec, Command } from "../dockerfile/bundle-spec.js";
+import { shellWords } from "../dockerfile/words.js";
+import type { Gateway } from "../gateway/client.js";
+import { RefFS } from "../source/ref-fs.js";
+import type { Source } from "../source/source.js";
+import { STDIN_FILE, TOOLS_DIR, TRACER, toolsState } from "../trace/tools.js";
+import { OUT_DIR, TRACE_LOG } from "../trace/trace-run.js";
+
+const STDOUT = "stdout";
+
+export interface TestOutcome {
+  status: number;
+  stdout: string;
+  /** Paths the command failed to find that exist in the source, sorted. */
+  missing: string[];
+}
+
+/** The test's output state: the trace log and the command's stdout. */
+export function testRun(bundle: State, src: Source, spec: BundleSpec, cmd: Command, platform: Platform, op: OpOptions): State {
+  // A bundle has no shell unless one was bundled: shell-form tests run as plain words.
+  const argv = cmd.shell ? shellWords(cmd.text) : cmd.argv;
+  const args = [TRACER, "--output", `${OUT_DIR}/${TRACE_LOG}`, "--stdout-file", `${OUT_DIR}/${STDOUT}`, "--exit-zero"];
+  if (spec.testStdin !== undefined) args.push("--stdin-file", STDIN_FILE);
+  const run = bundle.run(
+    {
+      args: [...args, "--", ...argv],
+      env: spec.env === "inherit" ? src.config.Env : ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      cwd: src.config.WorkingDir || "/",
+      user: src.config.User || undefined,
+      network: "none",
+      mounts: [
+        { dest: TOOLS_DIR, from: toolsState(spec.testStdin), readonly: true },
+        { dest: OUT_DIR },
+      ],
+      platform,
+    },
+    op,
+  );
+  return run.mount(OUT_DIR);
+}
+
+export async function readOutcome(gw: Gateway, out: State, source: RootFS, bundle: ReadonlySet<string>): Promise<TestOutcome> {
+  const ref = (await gw.solve({ Definition: out.marshal() })).ref?.id ?? "";
+  const fs = new RefFS(gw, ref);
+  const events = parseTrace(Buffer.from(await fs.readFile(`/${TRACE_LOG}`)).toString("utf8"));
+  const stdout = Buffer.from(await fs.readFile(`/${STDOUT}`)).toString("utf8");
+  const end = events.find((e) => e.type === "end");
+  return { status: end && "status" in end ? end.status : -1, stdout, missing: await missingFiles(events, source, bundle) };
+}
+
+async function missingFiles(events: TraceEvent[], source: RootFS, bundle: ReadonlySet<string>): Promise<string[]> {
+  const misses = new Set<string>();
+  for (const e of events) {
+    if ((e.type === "file" || e.type === "exec") && e.result < 0 && e.abs && !bundle.has(e.abs)) misses.add(e.abs);
+  }
+  const present = await Promise.all([...misses].map(async (p) => ((await source.lstat(p)) ? p : undefined)));
+  return present.filter((p): p is string => p !== undefined && !p.startsWith(TOOLS_DIR) && !p.startsWith(OUT_DIR)).sort();
+}
+
+/** The one-line failure report, or undefined when the test passed. */
+export function testFailure(cmd: Command, spec: BundleSpec, outcome: TestOutcome): string | undefined {
+  const wrongOutput = spec.testStdout !== undefined && outcome.stdout !== spec.testStdout && outcome.stdout !== `${spec.testStdout}\n`;
+  if (outcome.status === 0 && !wrongOutput) return undefined;
+  const what = outcome.status !== 0 ? `exited with status ${outcome.status}` : `printed ${JSON.stringify(tail(outcome.stdout))}, expected ${JSON.stringify(spec.testStdout)}`;
+  const missing = outcome.missing.length
+    ? `; missing from the bundle but present in the source: ${outcome.missing.join(", ")} (add them with --include or a --trace that uses them)`
+    : "";
+  const output = outcome.status !== 0 && outcome.stdout ? `; its output ended with ${JSON.stringify(tail(outcome.stdout))}` : "";
+  return `--test "${cmd.text}" ${what}${output}${missing}`;
+}
+
+function tail(text: string): string {
+  return text.length > 300 ? `…${text.slice(-300)}` : text;
+}

@@ -1,0 +1,70 @@
+// Every mistake a user can make with BUNDLE fails the build with one clear line and a snippet
+// pointing at the BUNDLE's line.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { docker, requireFrontendImage } from "./docker.js";
+
+const HEADER = `# syntax=sidebundle/frontend
+FROM debian:bookworm-slim AS build
+RUN echo not a program > /notes.txt
+
+FROM scratch`;
+const BUNDLE_LINE = 6;
+
+interface Case {
+  name: string;
+  bundle: string;
+  /** Fragments of the error report, in order. */
+  expect: (string | RegExp)[];
+  header?: string;
+}
+
+const cases: Case[] = [
+  { name: "an unknown flag", bundle: "BUNDLE --from=build --bogus /usr/bin/sort", expect: ["ERROR: failed to solve: BUNDLE: unknown flag --bogus"] },
+  { name: "a flag without its value", bundle: "BUNDLE --from=build --trace /usr/bin/sort", expect: ["BUNDLE: --trace needs a value: --trace=<value>"] },
+  { name: "a bad duration", bundle: "BUNDLE --from=build --trace-timeout=soon /usr/bin/sort", expect: ['BUNDLE: --trace-timeout: "soon" is not a duration such as 500ms, 30s or 2m'] },
+  { name: "no --from", bundle: "BUNDLE /usr/bin/sort", expect: ["BUNDLE: --from=<stage|image> is required"] },
+  { name: "no entries", bundle: "BUNDLE --from=build", expect: ["BUNDLE: no entries: name the programs to bundle"] },
+  { name: "an unknown stage", bundle: "BUNDLE --from=biuld /usr/bin/sort", expect: ["BUNDLE: --from=biuld is neither a stage of this Dockerfile (build) nor an image that can be resolved"] },
+  { name: "a missing entry", bundle: "BUNDLE --from=build /usr/bin/nope", expect: ["BUNDLE: entry /usr/bin/nope is not a file in the source root"] },
+  { name: "an entry that is not executable", bundle: "BUNDLE --from=build /notes.txt", expect: ["BUNDLE: entry /notes.txt is not executable"] },
+  {
+    name: "a failing trace command",
+    bundle: `BUNDLE --from=build --trace="sort --no-such-option" /usr/bin/sort`,
+    // The command's own stderr tail, then the snippet.
+    expect: [/sort: unrecognized option '--no-such-option'/, `did not complete successfully: exit code: 2`],
+  },
+  {
+    name: "a --test whose output differs",
+    bundle: `BUNDLE --from=build --test="sort --version" --test-stdout="sort 0.0" /usr/bin/sort`,
+    expect: [/BUNDLE: --test "sort --version" printed ".*sort \(GNU coreutils\).*", expected "sort 0.0"/],
+  },
+  {
+    name: "a --test that needs files the bundle lacks",
+    header: HEADER.replace("RUN echo", "RUN apt-get update && apt-get install -y --no-install-recommends python3 && echo"),
+    bundle: `BUNDLE --from=build --trace="python3 -c 'print(1)'" --test="python3 -c 'import sqlite3'" /usr/bin/python3`,
+    expect: [/BUNDLE: --test "python3 -c 'import sqlite3'" exited with status 1.*missing from the bundle but present in the source: .*sqlite3/],
+  },
+];
+
+beforeAll(requireFrontendImage);
+
+describe.each(cases)("BUNDLE errors: $name", (c) => {
+  it("fails with one line naming the cause and the BUNDLE's line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-err-"));
+    writeFileSync(join(dir, "Dockerfile"), `${c.header ?? HEADER}\n${c.bundle}\n`);
+    const run = await docker(["buildx", "build", "--progress=plain", dir]);
+    expect(run.code).not.toBe(0);
+    let rest = run.stderr;
+    for (const fragment of c.expect) {
+      const at = typeof fragment === "string" ? rest.indexOf(fragment) : rest.search(fragment);
+      expect(at, `${fragment} in:\n${run.stderr.slice(-2500)}`).toBeGreaterThanOrEqual(0);
+      rest = rest.slice(at);
+    }
+    expect(run.stderr).toContain(`Dockerfile:${BUNDLE_LINE}`);
+    expect(run.stderr).toMatch(new RegExp(` ${BUNDLE_LINE} \\| >>> BUNDLE `));
+    expect(run.stderr).not.toMatch(/\n\s+at .*\.(m?js|ts):\d+/); // no stack traces
+  });
+});
