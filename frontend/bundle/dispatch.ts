@@ -41,7 +41,8 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const { gw, df } = ctx;
   const spec = parseBundle(df, ins);
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
-  const steps = new Steps(spec.traces.length + 1 + spec.tests.length, new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine));
+  const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
+  const steps = new Steps(spec.traces.length + 1 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, df.stages[ins.stage]?.name) });
   const events = (await Promise.all(spec.traces.map((cmd) => trace(ctx, src, spec, steps.next(`trace: ${cmd.text}`), cmd)))).flat();
   const fs = new RefFS(gw, src.ref);
   const plan = await closure(ctx, ins, spec, src, fs, events);
@@ -103,16 +104,22 @@ async function warn(ctx: BundleContext, ins: Instruction, def: Definition, warni
   }
 }
 
+/** `--no-cache` (every stage) or `--no-cache-filter` naming the BUNDLE's stage re-runs its ops. */
+function ignoresCache(opts: FrontendOptions, stage: string | undefined): boolean {
+  const value = opts["no-cache"];
+  return value === "" || (value !== undefined && stage !== undefined && value.split(",").includes(stage));
+}
+
 /** Progress names `[sidebundle k/n] …`, every op located at the BUNDLE's lines. */
 class Steps {
   private done = 0;
   constructor(
     private readonly total: number,
-    private readonly location: OpOptions["location"],
+    private readonly common: OpOptions,
   ) {}
 
   next(what: string): OpOptions {
-    return { customName: `[sidebundle ${++this.done}/${this.total}] ${what}`, location: this.location };
+    return { ...this.common, customName: `[sidebundle ${++this.done}/${this.total}] ${what}` };
   }
 }
 
