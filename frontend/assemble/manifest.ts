@@ -10,20 +10,31 @@ export interface ManifestOptions {
   entries: string[];
 }
 
+/** Files are read this many at a time: each read is a round trip to BuildKit. */
+const CONCURRENT_READS = 16;
+
 export async function manifest(plan: Plan, fs: RootFS, opts: ManifestOptions): Promise<string> {
-  const paths = [];
-  for (const e of plan.entries) {
-    if (e.kind === "file") {
-      const sha256 = createHash("sha256").update(await fs.readFile(e.path)).digest("hex");
-      paths.push({ path: e.path, type: "file", size: e.size, mode: octal(e.mode), sha256, reasons: e.reasons });
-    } else if (e.kind === "symlink") {
-      paths.push({ path: e.path, type: "symlink", target: e.target, reasons: e.reasons });
-    } else {
-      paths.push({ path: e.path, type: "dir", mode: octal(e.mode), reasons: e.reasons });
-    }
-  }
+  const digests = await sha256s(fs, plan.entries.flatMap((e) => (e.kind === "file" ? [e.path] : [])));
+  const paths = plan.entries.map((e) => {
+    if (e.kind === "file") return { path: e.path, type: "file", size: e.size, mode: octal(e.mode), sha256: digests.get(e.path), reasons: e.reasons };
+    if (e.kind === "symlink") return { path: e.path, type: "symlink", target: e.target, reasons: e.reasons };
+    return { path: e.path, type: "dir", mode: octal(e.mode), reasons: e.reasons };
+  });
   const doc = { version: 1, source: opts.source, entries: opts.entries, paths, warnings: plan.warnings };
   return JSON.stringify(doc, null, 2) + "\n";
+}
+
+async function sha256s(fs: RootFS, files: string[]): Promise<Map<string, string>> {
+  const digests = new Map<string, string>();
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const path = files[next++];
+      digests.set(path, createHash("sha256").update(await fs.readFile(path)).digest("hex"));
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENT_READS }, worker));
+  return digests;
 }
 
 function octal(mode: number): string {

@@ -1,6 +1,7 @@
 // The closure engine's read-only filesystem over a BuildKit result (a gateway ref): ranged
 // ReadFile and one-level ReadDir. StatFile follows symlinks on Docker 26 (BuildKit 0.13), so
-// lstat and readlink read the entry from its parent directory instead, which never follows.
+// lstat and readlink read the entry from its parent directory's listing, which never follows.
+// Each directory is listed once: a ref never changes, and a round trip costs more than a listing.
 import { BuildkitError } from "../gateway/errors.js";
 import type { Gateway } from "../gateway/client.js";
 import type { Stat } from "../gateway/types.js";
@@ -20,6 +21,7 @@ const MODE_IRREGULAR = 2 ** 26 | 2 ** 25 | 2 ** 24 | 2 ** 21 | 2 ** 19; // devic
 export class RefFS implements RootFS {
   /** Bytes read through ReadFile, for the benchmark's bytes-read figure. */
   bytesRead = 0;
+  private readonly listings = new Map<string, Promise<Map<string, Stat> | undefined>>();
 
   constructor(
     private readonly gw: Gateway,
@@ -38,7 +40,9 @@ export class RefFS implements RootFS {
   }
 
   async readdir(path: string): Promise<string[]> {
-    return (await this.gw.readDir(this.ref, path)).map((e) => e.path);
+    const listing = await this.listing(path);
+    if (!listing) throw new Error(`${path}: no such directory`);
+    return [...listing.keys()];
   }
 
   async readlink(path: string): Promise<string> {
@@ -50,9 +54,16 @@ export class RefFS implements RootFS {
   private async entry(path: string): Promise<Stat | undefined> {
     if (path === "/") return this.gw.statFile(this.ref, "/");
     const cut = path.lastIndexOf("/");
-    const name = path.slice(cut + 1);
-    const entries = await this.gw.readDir(this.ref, path.slice(0, cut) || "/", escapePattern(name)).catch(missingAsUndefined);
-    return entries?.find((e) => e.path === name);
+    return (await this.listing(path.slice(0, cut) || "/"))?.get(path.slice(cut + 1));
+  }
+
+  private listing(dir: string): Promise<Map<string, Stat> | undefined> {
+    let listing = this.listings.get(dir);
+    if (!listing) {
+      listing = this.gw.readDir(this.ref, dir).then((entries) => new Map(entries.map((e) => [e.path, e])), missingAsUndefined);
+      this.listings.set(dir, listing);
+    }
+    return listing;
   }
 
   private async read(path: string, offset?: number, length?: number): Promise<Uint8Array> {
@@ -66,11 +77,6 @@ export class RefFS implements RootFS {
     this.bytesRead += data.length;
     return data;
   }
-}
-
-/** An fsutil include pattern that matches exactly this name. */
-function escapePattern(name: string): string {
-  return name.replace(/[*?[\]\\]/g, "\\$&");
 }
 
 function missingAsUndefined(err: unknown): undefined {
