@@ -8,6 +8,8 @@ import { MANIFEST_PATH } from "./manifest.js";
 export interface AssembleOptions {
   manifest: string;
   mkdir: { path: string; mode: number }[];
+  /** --install-to: the entries are also copied into this directory, under their own names. */
+  installTo?: { dir: string; entries: string[] };
   /** Nanoseconds since the epoch for every file (SOURCE_DATE_EPOCH, else 0). */
   timestamp: bigint;
 }
@@ -32,6 +34,10 @@ export function assemble(source: State, plan: Plan, opts: AssembleOptions, op: O
     .mkdir("/.sidebundle", 0o755, { parents: true, timestamp })
     .mkfile(MANIFEST_PATH, 0o644, opts.manifest, { timestamp });
   for (const d of opts.mkdir) actions = actions.mkdir(d.path, d.mode, { parents: true, timestamp });
+  for (const entry of opts.installTo?.entries ?? []) {
+    const dest = `${opts.installTo!.dir}/${entry.slice(entry.lastIndexOf("/") + 1)}`;
+    actions = actions.copy(source, entry, dest, { followSymlink: true, createDestPath: true, timestamp });
+  }
   return State.scratch().file(actions, op);
 }
 

@@ -49,7 +49,8 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const files = plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const text = await manifest(plan, fs, { source: spec.from, entries: spec.entries });
-  const bundle = assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, timestamp: ctx.timestamp }, steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`));
+  const installTo = spec.installTo ? { dir: spec.installTo, entries: entryPaths(plan) } : undefined;
+  const bundle = assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, timestamp: ctx.timestamp }, steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`));
   const def = bundle.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
   await warn(ctx, ins, def, plan.warnings);
@@ -102,6 +103,10 @@ async function warn(ctx: BundleContext, ins: Instruction, def: Definition, warni
       ranges: [{ start: { line: ins.startLine }, end: { line: ins.endLine } }],
     });
   }
+}
+
+function entryPaths(plan: Plan): string[] {
+  return plan.entries.filter((e) => e.kind === "file" && e.reasons.includes("entry")).map((e) => e.path);
 }
 
 /** `--no-cache` (every stage) or `--no-cache-filter` naming the BUNDLE's stage re-runs its ops. */

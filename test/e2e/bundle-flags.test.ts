@@ -1,0 +1,76 @@
+// BUNDLE's flags, checked on the files and config of a real build.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { dockerOk, requireFrontendImage, tarEntries, type TarEntry } from "./docker.js";
+
+const DOCKERFILE = `# syntax=sidebundle/frontend
+FROM debian:bookworm-slim AS build
+ENV FROM_SOURCE=1
+RUN mkdir -p /data && echo keep > /data/keep.txt && echo drop > /data/drop.txt
+
+FROM scratch
+BUNDLE --from=build --env=none --mkdir=/var/empty:700 --install-to=/bin \\
+       --include='/data/*' --exclude=/data/drop.txt \\
+       --trace-stdin="b a c" --trace="tr ' ' '\\n' | sort" \\
+       --test="sort --version" \\
+       /usr/bin/sort
+`;
+
+let entries: TarEntry[];
+let env: string[];
+let manifest: { paths: { path: string; type: string; reasons: string[]; sha256?: string }[] };
+
+beforeAll(async () => {
+  await requireFrontendImage();
+  const dir = mkdtempSync(join(tmpdir(), "sb-flags-"));
+  writeFileSync(join(dir, "Dockerfile"), DOCKERFILE);
+  const out = join(dir, "out");
+  await dockerOk(["buildx", "build", "--output", `type=local,dest=${out}`, dir]);
+  const tar = join(dir, "out.tar");
+  await dockerOk(["buildx", "build", "--output", `type=tar,dest=${tar}`, dir]);
+  entries = await tarEntries(tar);
+  manifest = JSON.parse(readFileSync(join(out, ".sidebundle/manifest.lock"), "utf8"));
+  const id = (await dockerOk(["buildx", "build", "--quiet", dir])).stdout.trim();
+  env = JSON.parse((await dockerOk(["image", "inspect", "--format", "{{json .Config.Env}}", id])).stdout) ?? [];
+});
+
+const names = () => entries.map((e) => e.name.replace(/\/$/, ""));
+const entry = (name: string) => entries.find((e) => e.name.replace(/\/$/, "") === name);
+
+describe("BUNDLE flags", () => {
+  it("bundles the entry and what the trace of its own process saw, not the wrapper's tools", () => {
+    expect(names()).toContain("usr/bin/sort");
+    expect(names()).not.toContain("usr/bin/tr");
+    const sort = manifest.paths.find((p) => p.path === "/usr/bin/sort")!;
+    expect(sort.reasons).toContain("entry");
+    expect(sort.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("--include and --exclude", () => {
+    expect(names()).toContain("data/keep.txt");
+    expect(names()).not.toContain("data/drop.txt");
+  });
+
+  it("--mkdir with a mode", () => {
+    expect(entry("var/empty")).toMatchObject({ type: "directory", mode: 0o700 });
+  });
+
+  it("--install-to", () => {
+    expect(entry("bin/sort")?.sha256).toBe(entry("usr/bin/sort")?.sha256);
+  });
+
+  it("--env=none leaves the source's ENV behind", () => {
+    expect(env.some((e) => e.startsWith("FROM_SOURCE="))).toBe(false);
+  });
+
+  it("writes the manifest sorted, every copied file in it", () => {
+    const paths = manifest.paths.map((p) => p.path);
+    expect(paths).toEqual([...paths].sort());
+    for (const e of entries) {
+      const path = "/" + e.name.replace(/\/$/, "");
+      if (e.type === "file" && !path.startsWith("/.sidebundle") && path !== "/bin/sort") expect(paths).toContain(path);
+    }
+  });
+});

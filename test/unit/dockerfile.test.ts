@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { duration, parseBundle } from "../../frontend/dockerfile/bundle-spec.js";
+import { parseDockerfile } from "../../frontend/dockerfile/parse.js";
+import { rewriteBundles } from "../../frontend/dockerfile/rewrite.js";
+import { shellWords } from "../../frontend/dockerfile/words.js";
+import { FrontendError } from "../../frontend/gateway/errors.js";
+
+const parse = (text: string) => parseDockerfile("Dockerfile", Buffer.from(text));
+
+describe("parseDockerfile", () => {
+  const df = parse(
+    [
+      "# syntax=sidebundle/frontend",
+      "FROM debian AS Build",
+      "# a comment",
+      "RUN <<EOF",
+      "echo BUNDLE --from=x /not/an/instruction",
+      "EOF",
+      "COPY <<-A <<B /dst/",
+      "\tfrom a",
+      "\tA",
+      "from b",
+      "B",
+      "",
+      "from scratch",
+      "BUNDLE --from=build \\",
+      "  # comments inside continuations are dropped",
+      '  --trace="jq --version" \\',
+      "  /usr/bin/jq",
+      "ENV X=1",
+      "",
+    ].join("\n"),
+  );
+
+  it("finds instructions with their first and last lines, heredoc bodies included", () => {
+    expect(df.instructions.map((i) => [i.keyword, i.startLine, i.endLine])).toEqual([
+      ["FROM", 2, 2],
+      ["RUN", 4, 6],
+      ["COPY", 7, 11],
+      ["FROM", 13, 13],
+      ["BUNDLE", 14, 17],
+      ["ENV", 18, 18],
+    ]);
+  });
+
+  it("joins continuation lines and knows stages by lower-cased name", () => {
+    const bundle = df.instructions[4];
+    expect(bundle.args).toBe('--from=build   --trace="jq --version"   /usr/bin/jq');
+    expect(bundle.stage).toBe(1);
+    expect(df.stages).toEqual([
+      { index: 0, name: "build", base: "debian", line: 2 },
+      { index: 1, name: undefined, base: "scratch", line: 13 },
+    ]);
+  });
+
+  it("honours the escape directive", () => {
+    const win = parse("# escape=`\nFROM scratch\nBUNDLE --from=b `\n  /x\n");
+    expect(win.escape).toBe("`");
+    expect(win.instructions[1]).toMatchObject({ keyword: "BUNDLE", args: "--from=b   /x", startLine: 3, endLine: 4 });
+  });
+});
+
+describe("rewriteBundles", () => {
+  it("keeps every line number: the first line replaced, the rest blank, unprocessed BUNDLEs blank", () => {
+    const df = parse("FROM a AS s\nBUNDLE --from=s \\\n  /x\nFROM scratch\nBUNDLE --from=s /y\nRUN true\n");
+    const out = rewriteBundles(df, new Map([[df.instructions[1], "COPY --from=ctx / /"]])).toString();
+    expect(out.split("\n")).toEqual(["FROM a AS s", "COPY --from=ctx / /", "", "FROM scratch", "", "RUN true", ""]);
+  });
+});
+
+describe("shellWords", () => {
+  it("splits like a POSIX shell, with the Dockerfile's escape character", () => {
+    expect(shellWords(`--trace="python3 -c 'import json'" a\\ b 'c d' "e\\"f" ''`)).toEqual([
+      "--trace=python3 -c 'import json'",
+      "a b",
+      "c d",
+      'e"f',
+      "",
+    ]);
+    expect(shellWords("a` b", "`")).toEqual(["a b"]);
+    expect(() => shellWords(`--trace="open`)).toThrow('unterminated " quote');
+  });
+});
+
+describe("parseBundle", () => {
+  const bundle = (args: string) => {
+    const df = parse(`FROM x AS build\nFROM scratch\nBUNDLE ${args}\n`);
+    return parseBundle(df, df.instructions[2]);
+  };
+
+  it("reads every flag", () => {
+    const spec = bundle(
+      `--from=build --trace="jq ." --trace='["jq","-n","1"]' --trace-stdin='{}' --trace-env=A=1 --trace-timeout=1m30s ` +
+        `--trace-workdir=/w --include='/a/**' --exclude=/a/b --mkdir=/tmp:1777 --mkdir=/run --install-to=/bin ` +
+        `--test="jq --version" --test-stdin=x --test-stdout=jq-1.6 --strict --allow-gpu-libs --env=none --layout=rootfs jq /usr/bin/python3`,
+    );
+    expect(spec).toEqual({
+      from: "build",
+      entries: ["jq", "/usr/bin/python3"],
+      traces: [
+        { text: "jq .", argv: ["/bin/sh", "-c", "jq ."], shell: true },
+        { text: "jq -n 1", argv: ["jq", "-n", "1"], shell: false },
+      ],
+      traceStdin: "{}",
+      traceEnv: ["A=1"],
+      traceTimeout: 90_000,
+      traceWorkdir: "/w",
+      include: ["/a/**"],
+      exclude: ["/a/b"],
+      mkdir: [
+        { path: "/tmp", mode: 0o1777 },
+        { path: "/run", mode: 0o755 },
+      ],
+      installTo: "/bin",
+      tests: [{ text: "jq --version", argv: ["/bin/sh", "-c", "jq --version"], shell: true }],
+      testStdin: "x",
+      testStdout: "jq-1.6",
+      strict: true,
+      allowGpuLibs: true,
+      env: "none",
+    });
+  });
+
+  it.each([
+    ["--from=build --bogus /x", "BUNDLE: unknown flag --bogus"],
+    ["--from=build --trace /x", "BUNDLE: --trace needs a value: --trace=<value>"],
+    ["--from=build --strict=yes /x", "BUNDLE: --strict takes no value"],
+    ["/x", "BUNDLE: --from=<stage|image> is required"],
+    ["--from=build", "BUNDLE: no entries: name the programs to bundle, e.g. /usr/bin/jq"],
+    ["--from=build --env=all /x", 'BUNDLE: --env must be inherit or none, got "all"'],
+    ["--from=build --mkdir=/x:rw /x", 'BUNDLE: --mkdir: "rw" is not an octal mode such as 755'],
+    ["--from=build --mkdir=rel /x", 'BUNDLE: --mkdir wants an absolute path, got "rel"'],
+    ["--from=build --trace-env=1A=b /x", 'BUNDLE: --trace-env wants KEY=VALUE, got "1A=b"'],
+    [`--from=build --trace='["jq", 1]' /x`, `BUNDLE: a JSON command must be a non-empty array of strings: ["jq", 1]`],
+    ["--from=build --test-stdout=x /x", "BUNDLE: --test-stdout needs a --test command"],
+    ["--from=build --layout=portable /x", "BUNDLE: --layout=portable is not implemented yet"],
+  ])("rejects %s", (args, message) => {
+    let err: unknown;
+    try {
+      bundle(args);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(FrontendError);
+    expect((err as FrontendError).message).toBe(message);
+    expect((err as FrontendError).source?.ranges).toEqual([{ start: { line: 3 }, end: { line: 3 } }]);
+  });
+});
+
+describe("duration", () => {
+  it("reads Go-style durations", () => {
+    expect([duration("500ms"), duration("30s"), duration("2m"), duration("1h"), duration("1.5s")]).toEqual([500, 30_000, 120_000, 3_600_000, 1500]);
+    for (const bad of ["", "5", "soon", "5 s", "-1s", "0s"]) expect(() => duration(bad)).toThrow(/not a duration/);
+  });
+});
