@@ -12,8 +12,8 @@ import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import { RefFS } from "../source/ref-fs.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
-import { TOOLS_DIR } from "../trace/tools.js";
-import { OUT_DIR, TRACE_LOG, traceRun } from "../trace/trace-run.js";
+import { OUT_DIR, TOOLS_DIR, TRACE_LOG } from "../trace/tools.js";
+import { traceRun } from "../trace/trace-run.js";
 import { readOutcome, testFailure, testRun } from "../verify/test-run.js";
 
 export interface BundleContext {

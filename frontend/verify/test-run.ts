@@ -7,8 +7,7 @@ import { shellWords } from "../dockerfile/words.js";
 import type { Gateway } from "../gateway/client.js";
 import { RefFS } from "../source/ref-fs.js";
 import type { Source } from "../source/source.js";
-import { STDIN_FILE, TOOLS_DIR, TRACER, toolsState } from "../trace/tools.js";
-import { OUT_DIR, TRACE_LOG } from "../trace/trace-run.js";
+import { OUT_DIR, TOOLS_DIR, TRACE_LOG, runTraced } from "../trace/tools.js";
 
 const STDOUT = "stdout";
 
@@ -23,24 +22,21 @@ export interface TestOutcome {
 export function testRun(bundle: State, src: Source, spec: BundleSpec, cmd: Command, platform: Platform, op: OpOptions): State {
   // A bundle has no shell unless one was bundled: shell-form tests run as plain words.
   const argv = cmd.shell ? shellWords(cmd.text) : cmd.argv;
-  const args = [TRACER, "--output", `${OUT_DIR}/${TRACE_LOG}`, "--stdout-file", `${OUT_DIR}/${STDOUT}`, "--exit-zero"];
-  if (spec.testStdin !== undefined) args.push("--stdin-file", STDIN_FILE);
-  const run = bundle.run(
+  return runTraced(
     {
-      args: [...args, "--", ...argv],
-      env: spec.env === "inherit" ? src.config.Env : ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      root: bundle,
+      argv,
+      // The status is in the log; the frontend reports a failure with what was missing.
+      tracerArgs: ["--stdout-file", `${OUT_DIR}/${STDOUT}`, "--exit-zero"],
+      stdin: spec.testStdin,
+      env: spec.env === "inherit" ? src.config.Env : undefined,
       cwd: src.config.WorkingDir || "/",
       user: src.config.User || undefined,
       network: "none",
-      mounts: [
-        { dest: TOOLS_DIR, from: toolsState(spec.testStdin), readonly: true },
-        { dest: OUT_DIR },
-      ],
       platform,
     },
     op,
   );
-  return run.mount(OUT_DIR);
 }
 
 export async function readOutcome(gw: Gateway, out: State, source: RootFS, bundle: ReadonlySet<string>): Promise<TestOutcome> {
