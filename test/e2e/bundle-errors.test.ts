@@ -47,9 +47,26 @@ const cases: Case[] = [
     bundle: `BUNDLE --from=build --trace="python3 -c 'print(1)'" --test="python3 -c 'import sqlite3'" /usr/bin/python3`,
     expect: [/BUNDLE: --test "python3 -c 'import sqlite3'" exited with status 1.*missing from the bundle but present in the source: .*sqlite3/],
   },
+  {
+    name: "an unresolved library with --strict",
+    header: HEADER.replace("RUN echo", "RUN apt-get update && apt-get install -y --no-install-recommends jq && rm /usr/lib/x86_64-linux-gnu/libonig.so.5* && echo"),
+    bundle: "BUNDLE --from=build --strict /usr/bin/jq",
+    expect: [/BUNDLE: --strict: unresolved: libonig\.so\.5 needed by \S*libjq/],
+  },
 ];
 
 beforeAll(requireFrontendImage);
+
+describe("BUNDLE warnings", () => {
+  it("reports an unresolved library as a build warning at the BUNDLE's line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-warn-"));
+    const header = cases.at(-1)!.header!;
+    writeFileSync(join(dir, "Dockerfile"), `${header}\nBUNDLE --from=build /usr/bin/jq\n`);
+    const run = await docker(["buildx", "build", "--progress=plain", dir]);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    expect(run.stderr).toMatch(/warning found[^]*BUNDLE: unresolved: libonig\.so\.5 needed by/);
+  });
+});
 
 describe.each(cases)("BUNDLE errors: $name", (c) => {
   it("fails with one line naming the cause and the BUNDLE's line", async () => {
