@@ -1,0 +1,385 @@
+// The static tracer on the C scenarios in programs/: exact events for each traced situation.
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildAll, endOf, filesUnder, ofType, parseLog, removeTempDirs, tempDir, trace, tracer, type TraceEvent } from "./helpers.js";
+
+const O_DIRECTORY = 0o200000;
+const O_CLOEXEC = 0o2000000;
+const O_NONBLOCK = 0o4000;
+const O_CREAT_WRONLY_TRUNC = 0o1101;
+const AT_EMPTY_PATH = 0x1000;
+
+let bin: ReturnType<typeof buildAll>;
+beforeAll(() => {
+  bin = buildAll();
+});
+afterAll(removeTempDirs);
+
+/** A directory with a.txt, sub/ and link -> a.txt. */
+function fixture(): string {
+  const dir = tempDir("fixture");
+  mkdirSync(join(dir, "sub"));
+  writeFileSync(join(dir, "a.txt"), "contents of a\n");
+  symlinkSync("a.txt", join(dir, "link"));
+  return dir;
+}
+
+function rootPid(events: TraceEvent[]): number {
+  return endOf(events).rootPid as number;
+}
+
+describe("file events", () => {
+  it("resolves dirfd-relative openat through the fd, including misses", async () => {
+    const dir = fixture();
+    const { status, events } = await trace([bin.scenarios, "dirfd-openat", dir]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    expect(filesUnder(events, dir)).toEqual([
+      { pid, syscall: "openat", path: dir, abs: dir, flags: O_DIRECTORY, result: 3 },
+      { pid, syscall: "openat", path: "sub/../a.txt", abs: `${dir}/a.txt`, flags: 0, result: 4 },
+      { pid, syscall: "openat", path: "missing.txt", abs: `${dir}/missing.txt`, flags: 0, result: -2, errno: "ENOENT" },
+    ]);
+  });
+
+  it("records openat2 with the flags from struct open_how", async () => {
+    const dir = fixture();
+    const { status, events } = await trace([bin.scenarios, "openat2", dir]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    expect(ofType(events, "file").filter((e) => e.syscall === "openat2")).toEqual([
+      expect.objectContaining({ pid, path: "a.txt", abs: `${dir}/a.txt`, flags: O_CLOEXEC, result: 4 }),
+      expect.objectContaining({ pid, path: "../outside", abs: `${dirname(dir)}/outside`, result: -18, errno: "EXDEV" }),
+    ]);
+  });
+
+  it("reports a file that was written, read and then unlinked", async () => {
+    const dir = fixture();
+    const { status, events } = await trace([bin.scenarios, "unlinked", dir]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    const abs = `${dir}/scratch.txt`;
+    expect(filesUnder(events, dir)).toEqual([
+      { pid, syscall: "openat", path: abs, abs, flags: O_CREAT_WRONLY_TRUNC, result: 3 },
+      { pid, syscall: "openat", path: abs, abs, flags: 0, result: 3 },
+      { pid, syscall: "unlink", path: abs, abs, result: 0 },
+    ]);
+  });
+
+  it("reports a listed directory through getdents64", async () => {
+    const dir = fixture();
+    const { status, events } = await trace([bin.scenarios, "listdir", dir]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    const files = filesUnder(events, dir);
+    expect(files[0]).toEqual({
+      pid,
+      syscall: "openat",
+      path: dir,
+      abs: dir,
+      flags: O_DIRECTORY | O_CLOEXEC | O_NONBLOCK,
+      result: 3,
+    });
+    const listings = files.filter((e) => e.syscall === "getdents64");
+    expect(listings).toEqual([
+      { pid, syscall: "getdents64", path: "", abs: dir, result: expect.any(Number) },
+      { pid, syscall: "getdents64", path: "", abs: dir, result: 0 },
+    ]);
+    expect(listings[0]!.result).toBeGreaterThan(0);
+  });
+
+  it("follows the cwd across chdir and fchdir for relative paths, rename targets included", async () => {
+    const dir = fixture();
+    const { status, events } = await trace([bin.scenarios, "relative", dir]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    expect(filesUnder(events, dir)).toEqual([
+      { pid, syscall: "chdir", path: dir, abs: dir, result: 0 },
+      { pid, syscall: "openat", path: "sub", abs: `${dir}/sub`, flags: O_DIRECTORY, result: 3 },
+      { pid, syscall: "rename", path: "a.txt", abs: `${dir}/a.txt`, path2: "b.txt", abs2: `${dir}/b.txt`, result: 0 },
+      { pid, syscall: "newfstatat", path: "b.txt", abs: `${dir}/b.txt`, flags: 0, result: 0 },
+      { pid, syscall: "readlink", path: "link", abs: `${dir}/link`, result: 5 },
+      { pid, syscall: "fchdir", path: "", abs: `${dir}/sub`, result: 0 },
+      { pid, syscall: "access", path: "nope", abs: `${dir}/sub/nope`, flags: 4, result: -2, errno: "ENOENT" },
+      { pid, syscall: "rename", path: "../b.txt", abs: `${dir}/b.txt`, path2: "../a.txt", abs2: `${dir}/a.txt`, result: 0 },
+    ]);
+  });
+});
+
+describe("exec and process tree", () => {
+  it("records execveat(fd, \"\", AT_EMPTY_PATH) with the fd's file as abs", async () => {
+    const dir = fixture();
+    const { status, events } = await trace([bin.scenarios, "execveat", bin.hop64, `${dir}/a.txt`]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    expect(ofType(events, "exec")[1]).toEqual({
+      type: "exec",
+      pid,
+      ppid: expect.any(Number),
+      exe: bin.scenarios,
+      syscall: "execveat",
+      path: "",
+      abs: bin.hop64,
+      flags: AT_EMPTY_PATH,
+      argv: ["target", `${dir}/a.txt`],
+      result: 0,
+    });
+    expect(filesUnder(events, dir)).toEqual([
+      { pid, syscall: "openat", path: `${dir}/a.txt`, abs: `${dir}/a.txt`, flags: 0, result: 3 },
+    ]);
+    expect(ofType(events, "file").find((e) => e.abs === `${dir}/a.txt`)!.exe).toBe(bin.hop64);
+  });
+
+  it("handles execve from a non-leader thread: the process keeps its pid", async () => {
+    const dir = fixture();
+    const { status, events } = await trace([bin.scenarios, "thread-exec", bin.hop64, `${dir}/a.txt`]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    const spawns = ofType(events, "spawn");
+    expect(spawns).toEqual([{ type: "spawn", pid: expect.any(Number), ppid: pid, exe: bin.scenarios, kind: "thread", tgid: pid }]);
+    const tid = spawns[0]!.pid;
+    expect(tid).not.toBe(pid);
+    expect(ofType(events, "exec").slice(1)).toEqual([
+      expect.objectContaining({ pid, tid, exe: bin.scenarios, syscall: "execve", abs: bin.hop64, argv: [bin.hop64, `${dir}/a.txt`], result: 0 }),
+    ]);
+    expect(ofType(events, "file").find((e) => e.abs === `${dir}/a.txt`)).toMatchObject({ pid, exe: bin.hop64, result: 3 });
+    expect(ofType(events, "exit")).toEqual([{ type: "exit", pid, code: 0 }]);
+  });
+
+  it("follows vfork and the child's exec", async () => {
+    const dir = fixture();
+    const { status, events } = await trace([bin.scenarios, "vfork-exec", bin.hop64, `${dir}/a.txt`]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    const [spawn] = ofType(events, "spawn");
+    expect(spawn).toEqual({ type: "spawn", pid: expect.any(Number), ppid: pid, exe: bin.scenarios, kind: "vfork" });
+    const child = spawn!.pid;
+    expect(ofType(events, "exec").slice(1)).toEqual([
+      { type: "exec", pid: child, ppid: pid, exe: bin.scenarios, syscall: "execve", path: bin.hop64, abs: bin.hop64, argv: [bin.hop64, `${dir}/a.txt`], result: 0 },
+    ]);
+    expect(filesUnder(events, dir)).toEqual([{ pid: child, syscall: "openat", path: `${dir}/a.txt`, abs: `${dir}/a.txt`, flags: 0, result: 3 }]);
+    expect(ofType(events, "exit")).toEqual([
+      { type: "exit", pid: child, code: 0 },
+      { type: "exit", pid, code: 0 },
+    ]);
+  });
+
+  it("traces a 32-bit program exec'd from a 64-bit one and back", async () => {
+    const dir = fixture();
+    const files = ["f1", "f2", "f3"].map((f) => `${dir}/${f}`);
+    for (const f of files) writeFileSync(f, "");
+    const { status, events } = await trace([bin.hop64, files[0]!, bin.hop32, files[1]!, bin.hop64, files[2]!]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    expect(ofType(events, "exec").map(({ exe, syscall, abs, result }) => ({ exe, syscall, abs, result }))).toEqual([
+      { exe: expect.stringContaining("sidebundle-trace"), syscall: "execve", abs: bin.hop64, result: 0 },
+      { exe: bin.hop64, syscall: "execve", abs: bin.hop32, result: 0 },
+      { exe: bin.hop32, syscall: "execve", abs: bin.hop64, result: 0 },
+    ]);
+    expect(ofType(events, "file").filter((e) => files.includes(e.abs as string))).toEqual(
+      files.map((f, i) => ({ type: "file", pid, ppid: expect.any(Number), exe: i === 1 ? bin.hop32 : bin.hop64, syscall: "openat", path: f, abs: f, flags: 0, result: 3 })),
+    );
+    // The 32-bit loader's own lookups come through the i386 table (openat is 295 there, preadv on x86_64).
+    expect(ofType(events, "file").some((e) => e.exe === bin.hop32 && e.syscall === "statx")).toBe(true);
+  });
+
+  it("survives a fork storm of 1,000 concurrent children, with every spawn, lookup and exit", async () => {
+    const dir = fixture();
+    const n = 1000;
+    const { status, events } = await trace([bin.scenarios, "fork-storm", dir, String(n)]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    const spawns = ofType(events, "spawn");
+    expect(spawns).toHaveLength(n);
+    expect(spawns.every((s) => s.ppid === pid && s.kind === "fork")).toBe(true);
+    const lookups = filesUnder(events, dir);
+    expect(lookups).toHaveLength(n);
+    const exits = new Map(ofType(events, "exit").map((e) => [e.pid, e.code]));
+    expect(exits.size).toBe(n + 1);
+    for (const l of lookups) {
+      const i = Number(/child-(\d+)$/.exec(l.abs as string)![1]);
+      expect(l).toMatchObject({ syscall: "access", result: -2, errno: "ENOENT" });
+      expect(exits.get(l.pid as number)).toBe(i % 100);
+    }
+  });
+
+  it("follows many threads", async () => {
+    const dir = fixture();
+    const n = 200;
+    const { status, events } = await trace([bin.scenarios, "threads", dir, String(n)]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    const tids = new Set(ofType(events, "spawn").filter((s) => s.kind === "thread" && s.tgid === pid).map((s) => s.pid));
+    expect(tids.size).toBe(n);
+    const stats = filesUnder(events, dir);
+    expect(stats).toHaveLength(n);
+    expect(new Set(stats.map((s) => s.pid))).toEqual(tids);
+    expect(ofType(events, "exit")).toEqual([{ type: "exit", pid, code: 0 }]);
+  });
+
+  it("logs a failed exec with its errno and exits 127", async () => {
+    const { status, stderr, events } = await trace(["/nonexistent/program"]);
+    expect(status).toBe(127);
+    expect(stderr).toMatch(/^sidebundle-trace: cannot execute \/nonexistent\/program: /);
+    expect(ofType(events, "exec")).toEqual([
+      expect.objectContaining({ syscall: "execve", path: "/nonexistent/program", abs: "/nonexistent/program", result: -2, errno: "ENOENT" }),
+    ]);
+    expect(endOf(events)).toMatchObject({ status: 127, timedOut: false });
+  });
+});
+
+describe("exit, signals and timeouts", () => {
+  it("propagates the exit status", async () => {
+    const { status, events } = await trace(["sh", "-c", "exit 7"]);
+    expect(status).toBe(7);
+    expect(ofType(events, "exit")).toEqual([{ type: "exit", pid: rootPid(events), code: 7 }]);
+    expect(endOf(events)).toEqual({ type: "end", status: 7, timedOut: false, rootPid: rootPid(events) });
+  });
+
+  it("reports processes killed by signals and exits 128+signal", async () => {
+    const { status, stdout, events } = await trace(["sh", "-c", 'sh -c "kill -SEGV \\$\\$"; echo inner=$?; kill -KILL $$']);
+    expect(stdout).toBe("inner=139\n");
+    expect(status).toBe(137);
+    const pid = rootPid(events);
+    const inner = ofType(events, "spawn")[0]!.pid;
+    expect(ofType(events, "exit")).toEqual([
+      { type: "exit", pid: inner, signal: "SIGSEGV" },
+      { type: "exit", pid, signal: "SIGKILL" },
+    ]);
+    expect(endOf(events)).toMatchObject({ status: 137, timedOut: false });
+  });
+
+  it("times out a command that never exits: SIGTERM, complete log", async () => {
+    const started = Date.now();
+    const { status, events } = await trace(["sleep", "1000"], ["--timeout", "500ms"]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(status).toBe(143);
+    const pid = rootPid(events);
+    expect(ofType(events, "exit")).toEqual([{ type: "exit", pid, signal: "SIGTERM" }]);
+    expect(endOf(events)).toEqual({ type: "end", status: 143, timedOut: true, rootPid: pid });
+  });
+
+  it("kills a tree that ignores SIGTERM after the grace period", async () => {
+    const { status, events } = await trace(["sh", "-c", "trap '' TERM; sleep 1000; :"], ["--timeout", "300ms", "--grace", "300ms"]);
+    expect(status).toBe(137);
+    const exits = ofType(events, "exit");
+    expect(exits).toHaveLength(2);
+    expect(exits.every((e) => e.signal === "SIGKILL")).toBe(true);
+    expect(endOf(events)).toMatchObject({ status: 137, timedOut: true });
+  });
+
+  it("ends a stopped tracee on timeout", async () => {
+    const { status, events } = await trace(["sh", "-c", "kill -STOP $$"], ["--timeout", "300ms"]);
+    expect(status).toBe(143);
+    expect(endOf(events)).toMatchObject({ status: 143, timedOut: true });
+  });
+
+  it("forwards SIGTERM sent to the tracer to the command", async () => {
+    const { status, events } = await trace(["sleep", "1000"], [], "", (pid) => setTimeout(() => process.kill(pid, "SIGTERM"), 300));
+    expect(status).toBe(143);
+    expect(ofType(events, "exit")).toEqual([{ type: "exit", pid: rootPid(events), signal: "SIGTERM" }]);
+    expect(endOf(events)).toMatchObject({ status: 143, timedOut: false });
+  });
+
+  it("kills processes left behind after the command exits, once the grace period is over", async () => {
+    const started = Date.now();
+    const { status, events } = await trace(["sh", "-c", "sleep 1000 & exit 3"], ["--grace", "300ms"]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(status).toBe(3);
+    const pid = rootPid(events);
+    const sleeper = ofType(events, "spawn")[0]!.pid;
+    expect(ofType(events, "exit")).toEqual([
+      { type: "exit", pid, code: 3 },
+      { type: "exit", pid: sleeper, signal: "SIGKILL" },
+    ]);
+    expect(endOf(events)).toMatchObject({ status: 3, timedOut: false });
+  });
+});
+
+describe("command line", () => {
+  it("forwards the tracer's stdin to the command", async () => {
+    const { status, stdout } = await trace(["cat"], [], "piped input\n");
+    expect(status).toBe(0);
+    expect(stdout).toBe("piped input\n");
+  });
+
+  it("feeds --stdin-file to the command", async () => {
+    const dir = fixture();
+    const { stdout, events } = await trace(["cat"], ["--stdin-file", `${dir}/a.txt`], "ignored\n");
+    expect(stdout).toBe("contents of a\n");
+    // The tracer opens the file before the filter is installed: the command only uses fd 0.
+    expect(filesUnder(events, dir).filter((e) => String(e.syscall).startsWith("open"))).toEqual([]);
+  });
+
+  it("sets --env variables and runs in --cwd, resolving relative paths there", async () => {
+    const dir = fixture();
+    const { status, stdout, events } = await trace(["sh", "-c", 'echo "$SB_A $SB_B"; cat a.txt'], ["--env", "SB_A=1", "--env", "SB_B=x=y", "--cwd", dir]);
+    expect(status).toBe(0);
+    expect(stdout).toBe("1 x=y\ncontents of a\n");
+    expect(filesUnder(events, dir).filter((e) => e.path === "a.txt")).toEqual([
+      expect.objectContaining({ syscall: "openat", abs: `${dir}/a.txt`, result: 3 }),
+    ]);
+  });
+
+  it("--no-trace only runs the command, with --stdout-file", async () => {
+    const dir = fixture();
+    const out = `${dir}/stdout.txt`;
+    const { status, stdout, events } = await trace(["sh", "-c", "echo hi; exit 4"], ["--no-trace", "--stdout-file", out, "--env", "X=1"]);
+    expect(status).toBe(4);
+    expect(stdout).toBe("");
+    expect(readFileSync(out, "utf8")).toBe("hi\n");
+    expect(events).toEqual([{ type: "end", status: 4, timedOut: false, rootPid: expect.any(Number) }]);
+  });
+
+  it("fails with one line and exit 125 when ptrace is unavailable (already traced)", async () => {
+    const dir = fixture();
+    const log = `${dir}/log.jsonl`;
+    const run = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile("strace", ["-f", "-o", "/dev/null", tracer, "--output", log, "--", "true"], (err, _out, stderr) =>
+        resolve({ code: typeof err?.code === "number" ? err.code : 0, stderr }),
+      ),
+    );
+    expect(run.code).toBe(125);
+    expect(run.stderr).toMatch(/^sidebundle-trace: ptrace unavailable: PTRACE_SEIZE: Operation not permitted: the process is already traced by pid \d+\n$/);
+    expect(readFileSync(log, "utf8")).toBe("");
+  });
+
+  it("--unavailable-ok logs why ptrace is unavailable, runs nothing and exits 0", async () => {
+    const dir = fixture();
+    const log = `${dir}/log.jsonl`;
+    const run = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile("strace", ["-f", "-o", "/dev/null", tracer, "--output", log, "--unavailable-ok", "--", "touch", `${dir}/ran`], (err, _out, stderr) =>
+        resolve({ code: typeof err?.code === "number" ? err.code : 0, stderr }),
+      ),
+    );
+    expect(run).toEqual({ code: 0, stderr: "" });
+    expect(parseLog(readFileSync(log, "utf8"))).toEqual([
+      { type: "unavailable", call: "PTRACE_SEIZE", error: "Operation not permitted", reason: expect.stringMatching(/^the process is already traced by pid \d+$/) },
+    ]);
+    expect(existsSync(`${dir}/ran`)).toBe(false);
+  });
+
+  it("--timeout-ok makes a timed-out run a success, and only that", async () => {
+    const timedOut = await trace(["sleep", "1000"], ["--timeout", "300ms", "--timeout-ok"]);
+    expect(timedOut.status).toBe(0);
+    expect(endOf(timedOut.events)).toMatchObject({ status: 143, timedOut: true });
+    const failed = await trace(["sh", "-c", "exit 3"], ["--timeout", "10s", "--timeout-ok"]);
+    expect(failed.status).toBe(3);
+  });
+
+  it("--exit-zero exits 0 and leaves the status to the log", async () => {
+    const run = await trace(["sh", "-c", "exit 3"], ["--exit-zero"]);
+    expect(run.status).toBe(0);
+    expect(endOf(run.events)).toMatchObject({ status: 3, timedOut: false });
+  });
+
+  it("rejects bad options with one line and exit 125", async () => {
+    const duration = await trace(["true"], ["--timeout", "5 parsecs"]);
+    expect(duration.status).toBe(125);
+    expect(duration.stderr).toBe("sidebundle-trace: invalid --timeout duration '5 parsecs' (e.g. 500ms, 10s, 2m)\n");
+    const unknown = await trace(["true"], ["--bogus"]);
+    expect(unknown.status).toBe(125);
+    expect(unknown.stderr).toBe("sidebundle-trace: unknown option --bogus (see --help)\n");
+  });
+});

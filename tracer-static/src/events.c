@@ -1,0 +1,147 @@
+#include "events.h"
+
+#include "mem.h"
+#include "names.h"
+#include "out.h"
+#include "syscalls.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#define MAX_ARGS 65536
+#define MAX_ARG_LEN (128 * 1024)
+
+static struct buf line;
+
+/* Appends ,"path<suffix>":...,"abs<suffix>":... for a (dirfd, path) argument pair. */
+static void put_path(struct buf *b, pid_t pid, const uint64_t *args, unsigned dirfd_arg, unsigned path_arg,
+		     const char *suffix)
+{
+	char path[PATH_MAX], abs[PATH_MAX];
+	int dirfd = dirfd_arg ? (int)args[dirfd_arg - 1] : AT_FDCWD;
+	const char *p = "";
+	if (path_arg)
+		p = mem_string(pid, args[path_arg - 1], path, sizeof path) < 0 ? NULL : path;
+	bool resolved = p && resolve_path(pid, dirfd, p, abs, sizeof abs) == 0;
+	buf_fmt(b, ",\"path%s\":", suffix);
+	buf_str(b, p);
+	buf_fmt(b, ",\"abs%s\":", suffix);
+	buf_str(b, resolved ? abs : NULL);
+}
+
+static void put_argv(struct buf *b, pid_t pid, unsigned word, uint64_t addr)
+{
+	static char arg[MAX_ARG_LEN];
+	buf_raw(b, ",\"argv\":[", 9);
+	for (size_t i = 0; addr && i < MAX_ARGS; i++) {
+		/* Little-endian: a 4-byte pointer read into a zeroed u64 is its value. */
+		uint64_t p = 0;
+		if (mem_read(pid, addr + i * word, &p, word) != (ssize_t)word || !p)
+			break;
+		if (i)
+			buf_raw(b, ",", 1);
+		buf_str(b, mem_string(pid, p, arg, sizeof arg) < 0 ? NULL : arg);
+	}
+	buf_raw(b, "]", 1);
+}
+
+static void put_flags(struct buf *b, pid_t pid, const struct layout *l, const uint64_t *args)
+{
+	uint64_t flags = l->fixed_flags;
+	if (l->flags_in_how) {
+		if (mem_read(pid, args[l->flags - 1], &flags, sizeof flags) != sizeof flags)
+			return;
+	} else if (l->flags) {
+		flags = (unsigned)args[l->flags - 1];
+	} else if (!flags) {
+		return;
+	}
+	buf_fmt(b, ",\"flags\":%llu", (unsigned long long)flags);
+}
+
+void event_begin(struct task *t, const struct __ptrace_syscall_info *si)
+{
+	const struct arch *a = arch_find(si->arch);
+	if (!a || si->seccomp.ret_data >= a->count)
+		return;
+	const struct sysent *e = &a->table[si->seccomp.ret_data];
+	const struct layout *l = e->layout;
+	uint64_t args[6];
+	for (int i = 0; i < 6; i++)
+		args[i] = a->word == 4 ? (uint32_t)si->seccomp.args[i] : si->seccomp.args[i];
+
+	struct buf b = {0};
+	buf_fmt(&b, "\"syscall\":\"%s\"", e->name);
+	put_path(&b, t->pid, args, l->dirfd, l->path, "");
+	if (l->path2)
+		put_path(&b, t->pid, args, l->dirfd2, l->path2, "2");
+	put_flags(&b, t->pid, l, args);
+	if (l->argv)
+		put_argv(&b, t->pid, a->word, args[l->argv - 1]);
+	free(t->pending);
+	t->pending = buf_take(&b);
+	t->pending_exec = l->argv != 0;
+}
+
+static void put_task(struct buf *b, const char *type, const struct task *t)
+{
+	buf_fmt(b, "{\"type\":\"%s\",\"pid\":%d,\"ppid\":%d,\"exe\":", type, t->pid, t->ppid);
+	buf_str(b, t->exe);
+}
+
+void event_end(struct task *t, int64_t result, pid_t tid)
+{
+	put_task(&line, t->pending_exec ? "exec" : "file", t);
+	if (tid != t->pid)
+		buf_fmt(&line, ",\"tid\":%d", tid);
+	buf_fmt(&line, ",%s,\"result\":%lld", t->pending, (long long)result);
+	const char *name = result < 0 ? errno_name((int)-result) : NULL;
+	if (name)
+		buf_fmt(&line, ",\"errno\":\"%s\"", name);
+	buf_raw(&line, "}", 1);
+	log_line(&line);
+	free(t->pending);
+	t->pending = NULL;
+}
+
+void event_spawn(const struct task *child, pid_t parent, const char *kind)
+{
+	buf_fmt(&line, "{\"type\":\"spawn\",\"pid\":%d,\"ppid\":%d,\"exe\":", child->pid, parent);
+	buf_str(&line, child->exe);
+	buf_fmt(&line, ",\"kind\":\"%s\"", kind);
+	if (child->tgid != child->pid)
+		buf_fmt(&line, ",\"tgid\":%d", child->tgid);
+	buf_raw(&line, "}", 1);
+	log_line(&line);
+}
+
+void event_exit(const struct task *t, int status)
+{
+	buf_fmt(&line, "{\"type\":\"exit\",\"pid\":%d", t->pid);
+	if (WIFSIGNALED(status))
+		buf_fmt(&line, ",\"signal\":\"%s\"}", signal_name(WTERMSIG(status)));
+	else
+		buf_fmt(&line, ",\"code\":%d}", WEXITSTATUS(status));
+	log_line(&line);
+}
+
+void event_unavailable(const char *call, const char *error, const char *why)
+{
+	buf_fmt(&line, "{\"type\":\"unavailable\",\"call\":");
+	buf_str(&line, call);
+	buf_fmt(&line, ",\"error\":");
+	buf_str(&line, error);
+	buf_fmt(&line, ",\"reason\":");
+	buf_str(&line, why);
+	buf_fmt(&line, "}");
+	log_line(&line);
+}
+
+void event_end_of_log(int status, bool timed_out, pid_t root)
+{
+	buf_fmt(&line, "{\"type\":\"end\",\"status\":%d,\"timedOut\":%s,\"rootPid\":%d}", status,
+		timed_out ? "true" : "false", root);
+	log_line(&line);
+}

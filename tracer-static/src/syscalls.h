@@ -1,0 +1,50 @@
+/*
+ * What the tracer records: per architecture, the traced syscall numbers; per syscall, the
+ * layout of its arguments. The seccomp filter returns the table index as SECCOMP_RET_DATA, so
+ * a stop needs no lookup.
+ */
+#ifndef SB_SYSCALLS_H
+#define SB_SYSCALLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Argument positions are stored plus one, so that 0 means "no such argument". */
+#define DIRFD(n) .dirfd = (n) + 1
+#define PATH(n) .path = (n) + 1
+#define DIRFD2(n) .dirfd2 = (n) + 1
+#define PATH2(n) .path2 = (n) + 1
+#define FLAGS(n) .flags = (n) + 1
+#define ARGV(n) .argv = (n) + 1
+
+struct layout {
+	unsigned char dirfd, path, dirfd2, path2, flags, argv;
+	bool flags_in_how; /* openat2: the flags are the first u64 of struct open_how */
+	unsigned fixed_flags; /* flags the syscall implies (creat, lstat) */
+};
+
+extern const struct layout L_path, L_path_flags, L_path_lstat, L_creat, L_fd, L_at,
+	L_at_flags2, L_at_flags3, L_openat2, L_execve, L_execveat, L_rename, L_renameat,
+	L_renameat2;
+
+struct sysent {
+	unsigned nr;
+	const char *name;
+	const struct layout *layout;
+};
+
+struct arch {
+	uint32_t audit; /* AUDIT_ARCH_* as seen in seccomp_data.arch */
+	unsigned word; /* pointer size in bytes */
+	const struct sysent *table;
+	size_t count;
+};
+
+/* The architectures this build traces, native first; NULL-terminated. */
+extern const struct arch *const arches[];
+const struct arch *arch_find(uint32_t audit);
+
+#define ARCH_TABLE(t) .table = (t), .count = sizeof(t) / sizeof *(t)
+
+#endif

@@ -1,0 +1,28 @@
+/* The traced tasks (processes and threads), by tid. */
+#ifndef SB_TASKS_H
+#define SB_TASKS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct task {
+	struct task *next;
+	pid_t pid, tgid, ppid;
+	char *exe;
+	/* The event begun at the seccomp stop, completed at the syscall-exit stop. */
+	char *pending;
+	bool pending_exec;
+	bool started; /* its first stop was seen */
+	bool announced; /* its spawn was logged; until then it is held stopped */
+};
+
+struct task *task_get(pid_t pid);
+/* A new task with only pid set. */
+struct task *task_new(pid_t pid);
+void task_free(struct task *t);
+/* Moves t to another tid (exec in a non-leader thread takes over the leader's tid). */
+void task_rekey(struct task *t, pid_t pid);
+/* Calls fn on every task; fn must not free tasks. */
+void task_each(void (*fn)(struct task *t, void *arg), void *arg);
+
+#endif

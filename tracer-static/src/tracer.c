@@ -1,0 +1,281 @@
+#include "tracer.h"
+
+#include "events.h"
+#include "mem.h"
+#include "out.h"
+#include "tasks.h"
+#include "util.h"
+#include "watchdog.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define OPTIONS                                                                                         \
+	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |         \
+	 PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL)
+
+/* Restart codes: the syscall is re-entered (and traced again) after a signal handler. */
+#define ERESTARTSYS 512
+#define ERESTART_RESTARTBLOCK 516
+
+static size_t held; /* tasks that started before their spawn was logged */
+
+static char *exe_of(pid_t pid)
+{
+	char exe[PATH_MAX];
+	return strdup(proc_link(pid, "exe", exe, sizeof exe) < 0 ? "" : exe);
+}
+
+/* The value of a "Key:\t<number>" line of /proc/<pid>/status, or -1. */
+static pid_t status_field(pid_t pid, const char *key)
+{
+	char name[64], line[256];
+	pid_t value = -1;
+	size_t klen = strlen(key);
+	snprintf(name, sizeof name, "/proc/%d/status", pid);
+	FILE *f = fopen(name, "re");
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			value = atoi(line + klen + 1);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return value;
+}
+
+static _Noreturn void ptrace_unavailable(pid_t child, int err, bool unavailable_ok)
+{
+	char why[160];
+	pid_t tracer = status_field(child, "TracerPid");
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+	int scope = -1;
+	if (f) {
+		if (fscanf(f, "%d", &scope) != 1)
+			scope = -1;
+		fclose(f);
+	}
+	if (err == ENOSYS)
+		snprintf(why, sizeof why, "not implemented here (QEMU user-mode emulation?)");
+	else if (tracer > 0)
+		snprintf(why, sizeof why, "the process is already traced by pid %d", tracer);
+	else if (scope >= 2)
+		snprintf(why, sizeof why, "Yama ptrace_scope is %d", scope);
+	else
+		snprintf(why, sizeof why, "not permitted (no CAP_SYS_PTRACE, and seccomp or the LSM deny it)");
+	kill(child, SIGKILL);
+	waitpid(child, 0, 0);
+	if (unavailable_ok) {
+		event_unavailable("PTRACE_SEIZE", strerror(err), why);
+		exit(log_close() < 0 ? EXIT_TRACER_FAILED : 0);
+	}
+	die(EXIT_TRACER_FAILED, "ptrace unavailable: PTRACE_SEIZE: %s: %s", strerror(err), why);
+}
+
+void tracer_attach(pid_t root, bool unavailable_ok)
+{
+	if (ptrace(PTRACE_SEIZE, root, 0, OPTIONS) < 0)
+		ptrace_unavailable(root, errno, unavailable_ok);
+	struct task *t = task_new(root);
+	t->tgid = root;
+	t->ppid = getpid();
+	t->exe = exe_of(getpid());
+	t->started = t->announced = true;
+}
+
+/* With an event pending, stop again at the syscall's exit to learn its result. */
+static void resume(struct task *t, int sig)
+{
+	ptrace(t->pending ? PTRACE_SYSCALL : PTRACE_CONT, t->pid, 0, sig);
+}
+
+static int syscall_info(struct task *t, struct __ptrace_syscall_info *si)
+{
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->pid, sizeof *si, si) > 0)
+		return 0;
+	if (errno == EIO || errno == EINVAL)
+		die(EXIT_TRACER_FAILED, "PTRACE_GET_SYSCALL_INFO: %s (needs Linux >= 5.3)", strerror(errno));
+	return -1;
+}
+
+static void on_seccomp(struct task *t)
+{
+	struct __ptrace_syscall_info si;
+	if (syscall_info(t, &si) == 0 && si.op == PTRACE_SYSCALL_INFO_SECCOMP)
+		event_begin(t, &si);
+}
+
+static void on_syscall_exit(struct task *t)
+{
+	struct __ptrace_syscall_info si;
+	if (!t->pending || syscall_info(t, &si) < 0 || si.op != PTRACE_SYSCALL_INFO_EXIT)
+		return;
+	if (si.exit.rval >= -ERESTART_RESTARTBLOCK && si.exit.rval <= -ERESTARTSYS) {
+		free(t->pending);
+		t->pending = NULL;
+	} else {
+		event_end(t, si.exit.rval, t->pid);
+	}
+}
+
+static void announce(struct task *c, pid_t parent, const char *kind)
+{
+	event_spawn(c, parent, kind);
+	c->announced = true;
+	if (c->started) {
+		held--;
+		resume(c, 0);
+	}
+}
+
+static void on_spawn(struct task *t, int event)
+{
+	unsigned long msg;
+	if (ptrace(PTRACE_GETEVENTMSG, t->pid, 0, &msg) < 0)
+		return;
+	pid_t pid = (pid_t)msg;
+	struct task *c = task_get(pid);
+	if (!c)
+		c = task_new(pid);
+	char task_dir[64];
+	snprintf(task_dir, sizeof task_dir, "/proc/%d/task/%d", t->tgid, pid);
+	bool thread = event == PTRACE_EVENT_CLONE && access(task_dir, F_OK) == 0;
+	c->tgid = thread ? t->tgid : pid;
+	c->ppid = thread ? t->ppid : t->tgid;
+	free(c->exe);
+	c->exe = strdup(t->exe);
+	announce(c, t->tgid, event == PTRACE_EVENT_FORK ? "fork" : event == PTRACE_EVENT_VFORK ? "vfork" : thread ? "thread" : "clone");
+}
+
+/*
+ * A successful execve. In a non-leader thread the kernel gives the execing thread the leader's
+ * tid; the old leader vanishes without a death report.
+ */
+static struct task *on_exec(struct task *t)
+{
+	unsigned long former = (unsigned long)t->pid;
+	ptrace(PTRACE_GETEVENTMSG, t->pid, 0, &former);
+	struct task *e = task_get((pid_t)former);
+	if (e && e != t) {
+		pid_t pid = t->pid;
+		task_free(t);
+		task_rekey(e, pid);
+		e->tgid = pid;
+		t = e;
+	}
+	if (t->pending)
+		event_end(t, 0, (pid_t)former);
+	free(t->exe);
+	t->exe = exe_of(t->pid);
+	return t;
+}
+
+/* A task stopped before its parent's fork event: hold it so its spawn is logged first. */
+static void first_stop(struct task *t)
+{
+	t->started = true;
+	if (t->announced) {
+		resume(t, 0);
+		return;
+	}
+	held++;
+	/* Kept to release it if the parent dies before reporting the fork. */
+	t->tgid = status_field(t->pid, "Tgid");
+	t->ppid = status_field(t->pid, "PPid");
+}
+
+static void on_stop(pid_t pid, int status)
+{
+	struct task *t = task_get(pid);
+	if (!t)
+		t = task_new(pid);
+	int sig = WSTOPSIG(status), event = status >> 16;
+	switch (event) {
+	case 0:
+		if (sig == (SIGTRAP | 0x80)) {
+			on_syscall_exit(t);
+			resume(t, 0);
+		} else {
+			resume(t, sig); /* signal-delivery-stop: deliver it */
+		}
+		break;
+	case PTRACE_EVENT_SECCOMP:
+		on_seccomp(t);
+		resume(t, 0);
+		break;
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+	case PTRACE_EVENT_CLONE:
+		on_spawn(t, event);
+		resume(t, 0);
+		break;
+	case PTRACE_EVENT_EXEC:
+		resume(on_exec(t), 0);
+		break;
+	case PTRACE_EVENT_STOP:
+		if (!t->started)
+			first_stop(t);
+		else if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+			ptrace(PTRACE_LISTEN, pid, 0, 0); /* group-stop: stay stopped until SIGCONT */
+		else
+			resume(t, 0);
+		break;
+	default:
+		resume(t, 0);
+	}
+}
+
+/* A held task whose creator died before reporting it: log it as well as known and let it run. */
+static void release_orphan(struct task *t, void *dead_tgid)
+{
+	pid_t dead = *(pid_t *)dead_tgid;
+	if (t->started && !t->announced && (t->ppid == dead || t->tgid == dead))
+		announce(t, t->tgid == t->pid ? t->ppid : t->tgid, t->tgid == t->pid ? "fork" : "thread");
+}
+
+static void on_death(pid_t pid, int status)
+{
+	struct task *t = task_get(pid);
+	if (!t)
+		return;
+	/* Only processes end in the log; a leader is reaped after all its threads. */
+	if (t->tgid == t->pid && t->announced) {
+		event_exit(t, status);
+		if (held)
+			task_each(release_orphan, &t->tgid);
+	}
+	if (t->started && !t->announced)
+		held--;
+	task_free(t);
+}
+
+int tracer_run(pid_t root)
+{
+	int root_status = 0;
+	for (;;) {
+		watchdog_poll();
+		int status;
+		pid_t pid = waitpid(-1, &status, __WALL);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0)
+			break; /* ECHILD: everything is reaped */
+		if (WIFSTOPPED(status)) {
+			on_stop(pid, status);
+			continue;
+		}
+		on_death(pid, status);
+		if (pid == root) {
+			root_status = status;
+			watchdog_root_exited();
+		}
+	}
+	return WIFSIGNALED(root_status) ? 128 + WTERMSIG(root_status) : WEXITSTATUS(root_status);
+}
