@@ -1,0 +1,61 @@
+// The `sidebundle` debugging CLI: computes the closure plan over a host directory.
+//   sidebundle closure --root DIR [--trace FILE] [--include GLOB]... [--exclude GLOB]...
+//                      [--env K=V]... [--whole-trace] [--allow-gpu-libs] [--json] ENTRY...
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { computeClosure, HostFS, parseTrace, type Plan } from "./closure/index.js";
+
+const USAGE =
+  "usage: sidebundle closure --root DIR [--trace FILE] [--include GLOB]... [--exclude GLOB]... " +
+  "[--env K=V]... [--whole-trace] [--allow-gpu-libs] [--json] ENTRY...";
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] !== "closure") throw new Error(USAGE);
+  const { values, positionals } = parseArgs({
+    args: argv.slice(1),
+    allowPositionals: true,
+    options: {
+      root: { type: "string" },
+      trace: { type: "string" },
+      include: { type: "string", multiple: true, default: [] },
+      exclude: { type: "string", multiple: true, default: [] },
+      env: { type: "string", multiple: true, default: [] },
+      "whole-trace": { type: "boolean", default: false },
+      "allow-gpu-libs": { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+    },
+  });
+  if (!values.root || positionals.length === 0) throw new Error(USAGE);
+  const plan = await computeClosure(new HostFS(resolve(values.root)), {
+    entries: positionals,
+    env: Object.fromEntries(values.env.map(envPair)),
+    ...(values.trace ? { trace: parseTrace(await readFile(values.trace, "utf8")) } : {}),
+    include: values.include,
+    exclude: values.exclude,
+    allowGpuLibs: values["allow-gpu-libs"],
+    wholeTrace: values["whole-trace"],
+  });
+  process.stdout.write(values.json ? JSON.stringify(plan, null, 2) + "\n" : table(plan));
+}
+
+function envPair(pair: string): [string, string] {
+  const equals = pair.indexOf("=");
+  if (equals <= 0) throw new Error(`--env expects NAME=VALUE, got ${JSON.stringify(pair)}`);
+  return [pair.slice(0, equals), pair.slice(equals + 1)];
+}
+
+function table(plan: Plan): string {
+  const rows = plan.entries.map((e) => {
+    const what = e.kind === "symlink" ? `${e.path} -> ${e.target}` : e.path;
+    const size = e.kind === "file" ? `  (${e.size} bytes)` : "";
+    return `${e.kind.padEnd(7)} ${what}${size}\n        ${e.reasons.join("; ")}`;
+  });
+  const warnings = plan.warnings.map((w) => `warning: ${w}`);
+  return [...rows, ...warnings, `${plan.entries.length} entries, ${plan.warnings.length} warnings`].join("\n") + "\n";
+}
+
+main(process.argv.slice(2)).catch((error: Error) => {
+  process.stderr.write(`sidebundle: ${error.message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,103 @@
+// The plan: what the assemble stage copies, each path with the reasons it is there. Sorted by
+// path, reasons sorted, so equal inputs give byte-identical plans.
+import picomatch from "picomatch";
+import { ancestors } from "./fs.js";
+import { SymlinkLoopError, type Resolved, type Resolver } from "./resolve.js";
+
+export interface PlanFile {
+  kind: "file";
+  path: string;
+  size: number;
+  /** Permission bits, setuid/setgid/sticky included. */
+  mode: number;
+  reasons: string[];
+}
+
+export interface PlanSymlink {
+  kind: "symlink";
+  path: string;
+  /** The link's target exactly as stored (relative or absolute inside the root). */
+  target: string;
+  reasons: string[];
+}
+
+export interface PlanDir {
+  kind: "dir";
+  path: string;
+  mode: number;
+  /** "parent" for directories that are only there because something below them is. */
+  reasons: string[];
+}
+
+export type PlanEntry = PlanFile | PlanSymlink | PlanDir;
+
+export interface Plan {
+  /** Every file, symlink and directory, sorted by path; every entry's parents are dirs in it. */
+  entries: PlanEntry[];
+  /** Unresolved dependencies and everything else left out on purpose, sorted. */
+  warnings: string[];
+}
+
+type Pending = { entry: PlanEntry; reasons: Set<string> };
+
+export class PlanBuilder {
+  private readonly entries = new Map<string, Pending>();
+  private readonly warnings = new Set<string>();
+
+  constructor(private readonly resolver: Resolver) {}
+
+  warn(message: string): void {
+    this.warnings.add(message);
+  }
+
+  has(path: string): boolean {
+    return this.entries.has(path);
+  }
+
+  /**
+   * Adds what a lookup of `path` touches: every symlink crossed and the object it ends on
+   * (devices, sockets and fifos are left to the runtime). Undefined when it does not exist;
+   * a symlink loop is a warning.
+   */
+  async addPath(path: string, reason: string, options: { followFinal?: boolean } = {}): Promise<Resolved | undefined> {
+    const found = await this.resolver.resolve(path, options.followFinal ?? true).catch((error: unknown) => {
+      if (!(error instanceof SymlinkLoopError)) throw error;
+      this.warn(`${error.message} (${reason})`);
+      return undefined;
+    });
+    if (!found) return undefined;
+    for (const link of found.links) this.add({ kind: "symlink", path: link.path, target: link.target, reasons: [] }, reason);
+    const { path: real, stat } = found;
+    if (stat.type === "dir") this.add({ kind: "dir", path: real, mode: stat.mode, reasons: [] }, reason);
+    if (stat.type === "file") this.add({ kind: "file", path: real, size: stat.size, mode: stat.mode, reasons: [] }, reason);
+    if (stat.type === "symlink") this.add({ kind: "symlink", path: real, target: await this.resolver.readlink(real), reasons: [] }, reason);
+    return found;
+  }
+
+  private add(entry: PlanEntry, reason: string): void {
+    const pending = this.entries.get(entry.path) ?? { entry, reasons: new Set<string>() };
+    pending.reasons.add(reason);
+    this.entries.set(entry.path, pending);
+  }
+
+  /** The sorted plan without the excluded paths, with the directories above every entry. */
+  async build(exclude: string[]): Promise<Plan> {
+    const excluded = exclude.length > 0 ? picomatch(exclude.map(anchorGlob), { dot: true }) : () => false;
+    const kept = [...this.entries.values()].filter((p) => !excluded(p.entry.path));
+    const paths = new Set(kept.map((p) => p.entry.path));
+    for (const parent of new Set(kept.flatMap((p) => ancestors(p.entry.path)))) {
+      if (paths.has(parent)) continue;
+      const stat = await this.resolver.lstat(parent);
+      kept.push({ entry: { kind: "dir", path: parent, mode: stat?.mode ?? 0o755, reasons: [] }, reasons: new Set(["parent"]) });
+    }
+    const entries = kept
+      .map(({ entry, reasons }) => ({ ...entry, reasons: [...reasons].sort() }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { entries, warnings: [...this.warnings].sort() };
+  }
+}
+
+/** Globs are absolute; one without a leading slash is anchored at the root. */
+export function anchorGlob(glob: string): string {
+  return glob.startsWith("/") ? glob : `/${glob}`;
+}

@@ -1,0 +1,11 @@
+import type { Resolver } from "../resolve.js";
+
+/** What the runtime-data rules look at. */
+export interface RuleContext {
+  resolver: Resolver;
+  /** Resolved paths of every ELF object in the closure. */
+  objects: string[];
+  /** Paths the counted trace touched, successfully or not. */
+  traced: string[];
+  warn(message: string): void;
+}

@@ -1,0 +1,95 @@
+// The tracer's JSON Lines log, and which of its events count: by default only the process
+// trees of the entries, from the moment a process (or an ancestor) successfully execs one.
+
+/** Fields common to the events of one system call on a path. */
+interface PathEvent {
+  pid: number;
+  ppid: number;
+  /** The process's executable when the call was made. */
+  exe: string;
+  syscall: string;
+  /** The path as the program passed it; null when the tracer could not read it. */
+  path: string | null;
+  /** The path made absolute and lexically normalised by the tracer; null when unknown. */
+  abs: string | null;
+  /** 0 or more on success, -errno on failure. */
+  result: number;
+  errno?: string;
+}
+
+export interface ExecEvent extends PathEvent {
+  type: "exec";
+  argv: string[];
+}
+
+export interface FileEvent extends PathEvent {
+  type: "file";
+  /** Open flags, AT_ flags or, for the access family, the access mode. */
+  flags?: number;
+  /** The second path of rename-like calls. */
+  abs2?: string | null;
+}
+
+export interface SpawnEvent {
+  type: "spawn";
+  pid: number;
+  ppid: number;
+  exe: string;
+  kind: "fork" | "vfork" | "clone" | "thread";
+  tgid?: number;
+}
+
+export interface ExitEvent {
+  type: "exit";
+  pid: number;
+  code?: number;
+  signal?: string;
+}
+
+export interface EndEvent {
+  type: "end";
+  status: number;
+  timedOut: boolean;
+  rootPid: number;
+}
+
+export type TraceEvent = ExecEvent | SpawnEvent | FileEvent | ExitEvent | EndEvent;
+
+const TYPES = new Set(["exec", "spawn", "file", "exit", "end"]);
+
+export function parseTrace(text: string): TraceEvent[] {
+  const events: TraceEvent[] = [];
+  text.split("\n").forEach((line, index) => {
+    if (line.trim() === "") return;
+    let event: { type?: unknown };
+    try {
+      event = JSON.parse(line);
+    } catch (error) {
+      throw new Error(`trace line ${index + 1}: ${(error as Error).message}`);
+    }
+    if (!TYPES.has(event.type as string)) throw new Error(`trace line ${index + 1}: unknown event type ${JSON.stringify(event.type)}`);
+    events.push(event as TraceEvent);
+  });
+  return events;
+}
+
+/**
+ * The exec and file events that count. `isEntry` says whether a successfully exec'ed path is
+ * one of the entries (the caller resolves symlinks inside the root).
+ */
+export async function countedEvents(
+  events: TraceEvent[],
+  isEntry: (abs: string) => Promise<boolean>,
+  wholeTrace: boolean,
+): Promise<Array<ExecEvent | FileEvent>> {
+  const counted = new Set<number>();
+  const kept: Array<ExecEvent | FileEvent> = [];
+  for (const event of events) {
+    if (event.type === "spawn" && counted.has(event.ppid)) counted.add(event.pid);
+    if (event.type === "exec" && event.result === 0 && event.abs !== null && !counted.has(event.pid) && (await isEntry(event.abs))) {
+      counted.add(event.pid);
+    }
+    if ((event.type === "exec" || event.type === "file") && (wholeTrace || counted.has(event.pid))) kept.push(event);
+  }
+  return kept;
+}

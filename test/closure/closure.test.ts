@@ -1,0 +1,192 @@
+// computeClosure on the cached Debian rootfs: scripts, trace filtering, runtime-data rules,
+// GPU filter, include/exclude, and ranged ELF reads.
+import { execFileSync } from "node:child_process";
+import { beforeAll, describe, expect, it } from "vitest";
+import { readElf } from "../../frontend/closure/elf.js";
+import { computeClosure, HostFS, parseTrace, type Plan, type RootFS } from "../../frontend/closure/index.js";
+import { CountingFS, OverlayFS } from "./helpers.js";
+import { debianRootfs } from "./rootfs.js";
+
+let root: string;
+let host: RootFS;
+
+beforeAll(() => {
+  root = debianRootfs();
+  host = new HostFS(root);
+});
+
+const paths = (plan: Plan) => plan.entries.map((e) => e.path);
+const reasonsOf = (plan: Plan, path: string) => plan.entries.find((e) => e.path === path)?.reasons;
+const trace = (events: object[]) => parseTrace(events.map((e) => JSON.stringify(e)).join("\n"));
+
+describe("scripts", () => {
+  const fs = () =>
+    new OverlayFS(host, {
+      "/app/tool": { file: "#!/usr/bin/env -S perl -w\nprint 1;\n" },
+      "/app/run.sh": { file: '#!/bin/sh\nset -e\nif [ -n "$1" ]; then\n  sqlite3 --version | grep 3\nfi\nexec python3 -c pass # not: curl\n' },
+    });
+
+  it("follows env -S to the command on PATH and keeps the interpreter", async () => {
+    const plan = await computeClosure(fs(), { entries: ["/app/tool"] });
+    expect(reasonsOf(plan, "/usr/bin/env")).toEqual(["shebang of /app/tool"]);
+    expect(reasonsOf(plan, "/usr/bin/perl")).toEqual(["env command of /app/tool"]);
+    expect(reasonsOf(plan, "/usr/lib/x86_64-linux-gnu/libcrypt.so.1")).toEqual(["elf-needed libcrypt.so.1 by /usr/bin/perl"]);
+  });
+
+  it("adds the commands a shell script plainly runs, not words in comments", async () => {
+    const plan = await computeClosure(fs(), { entries: ["/app/run.sh"] });
+    expect(reasonsOf(plan, "/usr/bin/sqlite3")).toEqual(["command in script /app/run.sh"]);
+    expect(reasonsOf(plan, "/usr/bin/grep")).toEqual(["command in script /app/run.sh"]);
+    expect(reasonsOf(plan, "/usr/bin/dash")).toEqual(["shebang of /app/run.sh"]);
+    expect(reasonsOf(plan, "/usr/bin/python3.11")).toEqual(["command in script /app/run.sh"]);
+    expect(paths(plan)).not.toContain("/usr/bin/curl");
+    expect(paths(plan)).not.toContain("/usr/bin/set");
+  });
+
+  it("keeps a versioned symlink chain as symlinks and resolves bare entries on PATH", async () => {
+    const plan = await computeClosure(host, { entries: ["python3"] });
+    expect(plan.entries.find((e) => e.path === "/usr/bin/python3")).toEqual({ kind: "symlink", path: "/usr/bin/python3", target: "python3.11", reasons: ["entry"] });
+    expect(plan.entries.find((e) => e.path === "/usr/lib/x86_64-linux-gnu/libz.so.1")).toMatchObject({ kind: "symlink", target: "libz.so.1.2.13" });
+    expect(plan.entries.find((e) => e.path === "/lib")).toMatchObject({ kind: "symlink", target: "usr/lib" });
+  });
+});
+
+describe("trace", () => {
+  const events = [
+    { type: "exec", pid: 10, ppid: 1, exe: "/usr/bin/dash", syscall: "execve", path: "/bin/sh", abs: "/bin/sh", argv: ["sh", "-c", "curl x; python3 -c 1"], result: 0 },
+    { type: "spawn", pid: 11, ppid: 10, exe: "/usr/bin/dash", kind: "fork" },
+    { type: "exec", pid: 11, ppid: 10, exe: "/usr/bin/dash", syscall: "execve", path: "/usr/bin/curl", abs: "/usr/bin/curl", argv: ["curl"], result: 0 },
+    { type: "file", pid: 11, ppid: 10, exe: "/usr/bin/curl", syscall: "openat", path: "/etc/hostname", abs: "/etc/hostname", flags: 0, result: 3 },
+    { type: "spawn", pid: 12, ppid: 10, exe: "/usr/bin/dash", kind: "fork" },
+    { type: "exec", pid: 12, ppid: 10, exe: "/usr/bin/dash", syscall: "execve", path: "/usr/bin/python3", abs: "/usr/bin/python3", argv: ["python3"], result: 0 },
+    { type: "spawn", pid: 13, ppid: 12, exe: "/usr/bin/python3.11", kind: "thread", tgid: 12 },
+    { type: "file", pid: 13, ppid: 12, exe: "/usr/bin/python3.11", syscall: "openat", path: "json/__init__.py", abs: "/usr/lib/python3.11/json/__init__.py", flags: 0, result: 3 },
+    { type: "file", pid: 12, ppid: 10, exe: "/usr/bin/python3.11", syscall: "getdents64", path: "/usr/lib/python3.11/json", abs: "/usr/lib/python3.11/json", result: 0 },
+    { type: "file", pid: 12, ppid: 10, exe: "/usr/bin/python3.11", syscall: "openat", path: "x", abs: "/usr/lib/python3.11/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so", flags: 0, result: 3 },
+    { type: "file", pid: 12, ppid: 10, exe: "/usr/bin/python3.11", syscall: "newfstatat", path: "/etc/mime.types", abs: "/etc/mime.types", flags: 0, result: -2, errno: "ENOENT" },
+    { type: "file", pid: 12, ppid: 10, exe: "/usr/bin/python3.11", syscall: "openat", path: "/proc/self/maps", abs: "/proc/self/maps", flags: 0, result: 3 },
+    { type: "file", pid: 12, ppid: 10, exe: "/usr/bin/python3.11", syscall: "openat", path: "/tmp/new", abs: "/tmp/new", flags: 0o101, result: 3 },
+    { type: "exit", pid: 12, code: 0 },
+    { type: "end", status: 0, timedOut: false, rootPid: 10 },
+  ];
+
+  it("counts only the entry's process tree, from its exec on", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/python3"], trace: trace(events) });
+    expect(reasonsOf(plan, "/usr/lib/python3.11/json/__init__.py")).toEqual(["trace: openat by pid 13 (/usr/bin/python3.11)"]);
+    expect(reasonsOf(plan, "/usr/lib/python3.11/json")).toEqual(["trace: getdents64 by pid 12 (/usr/bin/python3.11)"]);
+    expect(plan.entries.find((e) => e.path === "/usr/lib/python3.11/json")?.kind).toBe("dir");
+    expect(paths(plan)).not.toContain("/usr/bin/curl");
+    expect(paths(plan)).not.toContain("/etc/hostname");
+    expect(paths(plan)).not.toContain("/usr/bin/dash");
+    expect(paths(plan).filter((p) => /^\/(proc|tmp)\//.test(p))).toEqual([]);
+  });
+
+  it("gives a dlopen'ed ELF file its own closure", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/python3"], trace: trace(events) });
+    // _json needs only libc; a module that needs more shows its closure:
+    const withSsl = trace([...events.slice(0, 9), { ...events[9], abs: "/usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so" }]);
+    const sslPlan = await computeClosure(host, { entries: ["/usr/bin/python3"], trace: withSsl });
+    expect(reasonsOf(sslPlan, "/usr/lib/x86_64-linux-gnu/libssl.so.3")).toEqual(["elf-needed libssl.so.3 by /usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so"]);
+    expect(paths(plan)).not.toContain("/usr/lib/x86_64-linux-gnu/libssl.so.3");
+  });
+
+  it("counts every process with wholeTrace", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/python3"], trace: trace(events), wholeTrace: true });
+    expect(paths(plan)).toContain("/usr/bin/curl");
+    expect(paths(plan)).toContain("/etc/hostname");
+  });
+});
+
+describe("runtime-data rules", () => {
+  it("nss: nsswitch.conf's modules with their closure, and the user and group databases", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/id"] });
+    expect(reasonsOf(plan, "/usr/lib/x86_64-linux-gnu/libnss_mdns4_minimal.so.2")).toEqual(["rule: nss"]);
+    for (const file of ["/etc/nsswitch.conf", "/etc/passwd", "/etc/group"]) expect(reasonsOf(plan, file)).toEqual(["rule: nss"]);
+    expect(paths(plan)).not.toContain("/usr/lib/x86_64-linux-gnu/libnss_files.so.2");
+  });
+
+  it("tls: CA bundle, OpenSSL config and providers when libssl is in the closure, not otherwise", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/openssl"] });
+    for (const file of ["/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/openssl.cnf", "/usr/lib/x86_64-linux-gnu/ossl-modules/legacy.so"]) {
+      expect(reasonsOf(plan, file)).toEqual(["rule: tls"]);
+    }
+    expect(plan.entries.find((e) => e.path === "/usr/lib/ssl/openssl.cnf")).toMatchObject({ kind: "symlink", target: "/etc/ssl/openssl.cnf" });
+    expect(paths(await computeClosure(host, { entries: ["/usr/bin/id"] }))).not.toContain("/etc/ssl/certs/ca-certificates.crt");
+  });
+
+  const touched = (abs: string) =>
+    trace([
+      { type: "exec", pid: 5, ppid: 1, exe: "/usr/bin/dash", syscall: "execve", path: "/usr/bin/ls", abs: "/usr/bin/ls", argv: ["ls"], result: 0 },
+      { type: "file", pid: 5, ppid: 1, exe: "/usr/bin/ls", syscall: "openat", path: abs, abs, flags: 0, result: -2, errno: "ENOENT" },
+    ]);
+
+  it("gconv: every module and the configuration when the trace loaded a module", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/ls"], trace: touched("/usr/lib/x86_64-linux-gnu/gconv/ISO8859-2.so") });
+    expect(reasonsOf(plan, "/usr/lib/x86_64-linux-gnu/gconv/UTF-16.so")).toEqual(["rule: gconv"]);
+    expect(reasonsOf(plan, "/usr/lib/x86_64-linux-gnu/gconv/gconv-modules")).toEqual(["rule: gconv"]);
+    expect(reasonsOf(plan, "/usr/lib/x86_64-linux-gnu/gconv/libJIS.so")).toContain("elf-needed libJIS.so by /usr/lib/x86_64-linux-gnu/gconv/EUC-JP.so");
+    const cacheOnly = await computeClosure(host, { entries: ["/usr/bin/ls"], trace: touched("/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache") });
+    expect(paths(cacheOnly)).not.toContain("/usr/lib/x86_64-linux-gnu/gconv/UTF-16.so");
+  });
+
+  it("locale: the archive, and the traced text domain in every language", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/ls"], trace: touched("/usr/share/locale/en/LC_MESSAGES/coreutils.mo") });
+    expect(reasonsOf(plan, "/usr/lib/locale/locale-archive")).toEqual(["rule: locale"]);
+    expect(reasonsOf(plan, "/usr/share/locale/de/LC_MESSAGES/coreutils.mo")).toEqual(["rule: locale"]);
+    expect(paths(plan)).not.toContain("/usr/share/locale/de/LC_MESSAGES/dpkg.mo");
+  });
+
+  it("gpu: GL/DRM libraries are left out with a warning unless allowed", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/glxinfo"] });
+    expect(paths(plan)).not.toContain("/usr/lib/x86_64-linux-gnu/libGL.so.1");
+    expect(plan.warnings).toContain("gpu filter: left out /lib/x86_64-linux-gnu/libGL.so.1 (needed by /usr/bin/glxinfo); allow with allowGpuLibs");
+    const allowed = await computeClosure(host, { entries: ["/usr/bin/glxinfo"], allowGpuLibs: true });
+    expect(reasonsOf(allowed, "/usr/lib/x86_64-linux-gnu/libGL.so.1")).toEqual(["elf-needed libGL.so.1 by /usr/bin/glxinfo"]);
+  });
+
+  it("gpu: a driver the trace loaded is left out with a warning too, unless allowed", async () => {
+    const dri = "/usr/lib/x86_64-linux-gnu/dri/swrast_dri.so";
+    const trace = touched(dri).map((e) => (e.type === "file" ? { ...e, result: 3 } : e));
+    const plan = await computeClosure(host, { entries: ["/usr/bin/ls"], trace });
+    expect(paths(plan)).not.toContain(dri);
+    expect(plan.warnings).toContain(`gpu filter: left out ${dri} (trace: openat by pid 5 (/usr/bin/ls)); allow with allowGpuLibs`);
+    const allowed = await computeClosure(host, { entries: ["/usr/bin/ls"], trace, allowGpuLibs: true });
+    expect(reasonsOf(allowed, dri)).toEqual(["trace: openat by pid 5 (/usr/bin/ls)"]);
+  });
+});
+
+describe("include and exclude", () => {
+  it("adds matches of --include with their ELF closure and drops --exclude matches", async () => {
+    const plan = await computeClosure(host, {
+      entries: ["/usr/bin/true"],
+      include: ["/usr/lib/x86_64-linux-gnu/libsqlite3.so.*", "usr/share/perl5/Debian/*.pm", "/usr/lib/x86_64-linux-gnu/libxml2.so.2"],
+      exclude: ["**/libm.so*"],
+    });
+    expect(reasonsOf(plan, "/usr/lib/x86_64-linux-gnu/libsqlite3.so.0.8.6")).toEqual(["include: /usr/lib/x86_64-linux-gnu/libsqlite3.so.*"]);
+    expect(reasonsOf(plan, "/usr/lib/x86_64-linux-gnu/libz.so.1")).toEqual(["elf-needed libz.so.1 by /usr/lib/x86_64-linux-gnu/libxml2.so.2"]);
+    expect(paths(plan).filter((p) => p.includes("libm.so"))).toEqual([]);
+    expect(reasonsOf(plan, "/usr/share/perl5/Debian/AdduserCommon.pm")).toEqual(["include: usr/share/perl5/Debian/*.pm"]);
+    const parents = plan.entries.filter((e) => e.path === "/usr/share/perl5/Debian");
+    expect(parents).toEqual([{ kind: "dir", path: "/usr/share/perl5/Debian", mode: 0o755, reasons: ["parent"] }]);
+  });
+});
+
+describe("ranged ELF reads", () => {
+  it("reads a few kilobytes of a 117 MB library and gets what readelf gets", async () => {
+    const counting = new CountingFS(host);
+    const elf = await readElf(counting, "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1");
+    const readelf = execFileSync("readelf", ["--dynamic", `${root}/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1`], { encoding: "utf8" });
+    const needed = [...readelf.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+    expect(elf?.needed).toEqual(needed);
+    expect(elf?.soname).toBe("libLLVM-15.so.1");
+    expect(counting.wholeReads).toEqual([]);
+    expect(counting.bytesRead).toBeLessThan(32 * 1024);
+  });
+
+  it("never reads a library whole while planning python3", async () => {
+    const counting = new CountingFS(host);
+    await computeClosure(counting, { entries: ["/usr/bin/python3"] });
+    expect(counting.wholeReads.filter((path) => /\.so(\.\d+)*$/.test(path))).toEqual([]);
+    expect(counting.wholeReads).toContain("/etc/ld.so.conf");
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { computeClosure } from "../../frontend/closure/index.js";
+import { countedEvents, parseTrace } from "../../frontend/closure/trace.js";
+import { memoryRoot } from "./helpers.js";
+
+const exec = (pid: number, ppid: number, abs: string, result = 0) => ({ type: "exec", pid, ppid, exe: "/bin/sh", syscall: "execve", path: abs, abs, argv: [], result });
+const open = (pid: number, abs: string) => ({ type: "file", pid, ppid: 0, exe: "x", syscall: "openat", path: abs, abs, flags: 0, result: 3 });
+const lines = (events: object[]) => events.map((e) => JSON.stringify(e)).join("\n");
+
+describe("trace log", () => {
+  it("rejects a malformed line naming its number", () => {
+    expect(() => parseTrace(`${lines([open(1, "/a")])}\n{"type":"nope"}`)).toThrow('trace line 2: unknown event type "nope"');
+    expect(() => parseTrace("{oops")).toThrow(/^trace line 1: /);
+  });
+
+  it("counts a process from its successful exec of an entry, and its descendants from their spawn", async () => {
+    const events = parseTrace(
+      lines([
+        open(1, "/before"),
+        exec(1, 0, "/usr/bin/missing", -2),
+        open(1, "/after-failed-exec"),
+        exec(1, 0, "/usr/bin/app"),
+        open(1, "/counted"),
+        { type: "spawn", pid: 2, ppid: 1, exe: "/usr/bin/app", kind: "clone" },
+        open(2, "/child"),
+        { type: "spawn", pid: 3, ppid: 9, exe: "/bin/sh", kind: "fork" },
+        open(3, "/stranger"),
+      ]),
+    );
+    const counted = await countedEvents(events, async (abs) => abs === "/usr/bin/app", false);
+    expect(counted.map((e) => e.abs)).toEqual(["/usr/bin/app", "/counted", "/child"]);
+  });
+});
+
+describe("damaged files", () => {
+  it("warns about an ELF file whose program headers lie past its end and keeps the file", async () => {
+    const header = Buffer.alloc(64);
+    header.write("\x7fELF", 0, "latin1");
+    header.set([2, 1, 1], 4); // 64-bit, little endian, version 1
+    header.writeUInt16LE(2, 16); // ET_EXEC
+    header.writeUInt16LE(62, 18); // x86-64
+    header.writeBigUInt64LE(4096n, 32); // e_phoff
+    header.writeUInt16LE(56, 54); // e_phentsize
+    header.writeUInt16LE(1, 56); // e_phnum
+    const plan = await computeClosure(memoryRoot({ "/bin/broken": { file: header } }), { entries: ["/bin/broken"] });
+    expect(plan.entries.map((e) => e.path)).toEqual(["/bin", "/bin/broken"]);
+    expect(plan.warnings).toEqual(["/bin/broken: truncated ELF program headers"]);
+  });
+});
+
+describe("trace paths in the plan", () => {
+  const root = memoryRoot({
+    "/usr/bin/app": { file: "#!/bin/true\n" },
+    "/bin/true": { file: "not elf" },
+    "/etc/loop": { symlink: "/etc/loop" },
+    "/etc/conf": { symlink: "real.conf" },
+    "/etc/real.conf": { file: "x" },
+    "/var/cache": { dir: true },
+  });
+
+  it("keeps the symlinks on a touched path, directories as dirs, and warns about loops", async () => {
+    const trace = parseTrace(
+      lines([exec(1, 0, "/usr/bin/app"), open(1, "/etc/conf"), open(1, "/etc/loop"), { ...open(1, "/var/cache"), syscall: "getdents64" }]),
+    );
+    const plan = await computeClosure(root, { entries: ["/usr/bin/app"], trace });
+    const reason = "trace: openat by pid 1 (x)";
+    expect(plan.entries.filter((e) => e.path.startsWith("/etc/") || e.path === "/var/cache")).toEqual([
+      { kind: "symlink", path: "/etc/conf", target: "real.conf", reasons: [reason] },
+      { kind: "file", path: "/etc/real.conf", size: 1, mode: 0o755, reasons: [reason] },
+      { kind: "dir", path: "/var/cache", mode: 0o755, reasons: ["trace: getdents64 by pid 1 (x)"] },
+    ]);
+    expect(plan.warnings).toEqual([`too many levels of symbolic links resolving /etc/loop (${reason})`]);
+  });
+
+  it("keeps only the link for lstat and AT_SYMLINK_NOFOLLOW, and skips paths the tracer could not read", async () => {
+    const trace = parseTrace(
+      lines([
+        exec(1, 0, "/usr/bin/app"),
+        { ...open(1, "/etc/conf"), syscall: "newfstatat", flags: 0x100 },
+        { ...open(1, "/etc/conf"), syscall: "lstat" },
+        { ...open(1, "/etc/conf"), path: null, abs: null },
+      ]),
+    );
+    const plan = await computeClosure(root, { entries: ["/usr/bin/app"], trace });
+    expect(plan.entries.filter((e) => e.path.startsWith("/etc/"))).toEqual([
+      { kind: "symlink", path: "/etc/conf", target: "real.conf", reasons: ["trace: lstat by pid 1 (x)", "trace: newfstatat by pid 1 (x)"] },
+    ]);
+  });
+
+  it("fails on an entry that is a symlink loop, with one line naming it", async () => {
+    await expect(computeClosure(root, { entries: ["/etc/loop"] })).rejects.toThrow("too many levels of symbolic links resolving /etc/loop");
+  });
+});
