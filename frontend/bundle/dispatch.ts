@@ -43,7 +43,9 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(spec.traces.length + 1 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, df.stages[ins.stage]?.name) });
-  const events = (await Promise.all(spec.traces.map((cmd) => trace(ctx, src, spec, steps.next(`trace: ${cmd.text}`), cmd)))).flat();
+  const logs = await Promise.all(spec.traces.map((cmd) => trace(ctx, src, spec, steps.next(`trace: ${cmd.text}`), cmd)));
+  const events = logs.flatMap((l) => l.events);
+  const unavailable = logs.find((l) => l.unavailable)?.unavailable;
   const fs = new RefFS(gw, src.ref);
   const plan = await closure(ctx, ins, spec, src, fs, events);
   const files = plan.entries.filter((e) => e.kind === "file");
@@ -53,7 +55,8 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const bundle = assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, timestamp: ctx.timestamp }, steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`));
   const def = bundle.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
-  await warn(ctx, ins, def, plan.warnings);
+  const untraced = unavailable ? [`tracing is unavailable here (${unavailable}): the bundle holds what static analysis finds; add what the programs load at run time with --include`] : [];
+  await warn(ctx, ins, def, [...untraced, ...plan.warnings]);
   const bundled = new Set(plan.entries.map((e) => e.path));
   for (const cmd of spec.tests) {
     const out = testRun(bundle, src, spec, cmd, ctx.platform, steps.next(`test: ${cmd.text}`));
@@ -63,11 +66,20 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
 }
 
-async function trace(ctx: BundleContext, src: Source, spec: BundleSpec, op: OpOptions, cmd: BundleSpec["traces"][number]): Promise<TraceEvent[]> {
+interface TraceLog {
+  events: TraceEvent[];
+  /** Why the command could not be traced (ptrace unavailable: QEMU emulation, Yama scope 3). */
+  unavailable?: string;
+}
+
+async function trace(ctx: BundleContext, src: Source, spec: BundleSpec, op: OpOptions, cmd: BundleSpec["traces"][number]): Promise<TraceLog> {
   const log = traceRun(src, spec, cmd, ctx.platform, op);
   const result = await ctx.gw.solve({ Definition: log.marshal() });
-  const text = await new RefFS(ctx.gw, result.ref?.id ?? "").readFile(`/${TRACE_LOG}`);
-  return parseTrace(Buffer.from(text).toString("utf8"));
+  const text = Buffer.from(await new RefFS(ctx.gw, result.ref?.id ?? "").readFile(`/${TRACE_LOG}`)).toString("utf8");
+  const unavailable = text.split("\n").find((line) => line.includes('"type":"unavailable"'));
+  if (!unavailable) return { events: parseTrace(text) };
+  const { call, error, reason } = JSON.parse(unavailable) as Record<string, string>;
+  return { events: [], unavailable: `${call}: ${error}: ${reason}` };
 }
 
 async function closure(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, fs: RefFS, trace: TraceEvent[]): Promise<Plan> {

@@ -7,8 +7,9 @@ import { runTraced } from "./tools.js";
 
 /** The state whose /trace.jsonl is the command's trace log. */
 export function traceRun(src: Source, spec: BundleSpec, cmd: Command, platform: Platform, op: OpOptions): State {
-  // A server traced for a while and then stopped is a success: what it touched is kept.
-  const tracerArgs = spec.traceTimeout ? ["--timeout", `${spec.traceTimeout}ms`, "--timeout-ok"] : [];
+  // Without ptrace (QEMU, Yama scope 3) the log says why, and the bundle falls back to static
+  // analysis. A server traced for a while and then stopped is a success: what it touched is kept.
+  const tracerArgs = ["--unavailable-ok", ...(spec.traceTimeout ? ["--timeout", `${spec.traceTimeout}ms`, "--timeout-ok"] : [])];
   return runTraced(
     {
       root: src.state,

@@ -61,12 +61,16 @@ async function missingFiles(events: TraceEvent[], source: RootFS, bundle: Readon
 export function testFailure(cmd: Command, spec: BundleSpec, outcome: TestOutcome): string | undefined {
   const wrongOutput = spec.testStdout !== undefined && outcome.stdout !== spec.testStdout && outcome.stdout !== `${spec.testStdout}\n`;
   if (outcome.status === 0 && !wrongOutput) return undefined;
-  const what = outcome.status !== 0 ? `exited with status ${outcome.status}` : `printed ${JSON.stringify(tail(outcome.stdout))}, expected ${JSON.stringify(spec.testStdout)}`;
+  const what = outcome.status !== 0 ? `exited with status ${outcome.status}` : `printed ${JSON.stringify(head(outcome.stdout))}, expected ${JSON.stringify(spec.testStdout)}`;
   const missing = outcome.missing.length
     ? `; missing from the bundle but present in the source: ${outcome.missing.join(", ")} (add them with --include or a --trace that uses them)`
     : "";
   const output = outcome.status !== 0 && outcome.stdout ? `; its output ended with ${JSON.stringify(tail(outcome.stdout))}` : "";
   return `--test "${cmd.text}" ${what}${output}${missing}`;
+}
+
+function head(text: string): string {
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
 function tail(text: string): string {
