@@ -1,6 +1,7 @@
 // The bundle as LLB: directories made with their modes, then one copy from the source of every
 // file and symlink in the plan (include patterns: one action, however many files), then the
-// manifest and --mkdir directories. Every time is fixed, so the layer is reproducible.
+// manifest and --mkdir directories. Writing into a directory changes its time, so the tree is
+// then copied once more, whole, with every time fixed: the layer is reproducible.
 import { FileActions, State, type OpOptions } from "../../llb/index.js";
 import type { Plan } from "../closure/index.js";
 import { MANIFEST_PATH } from "./manifest.js";
@@ -15,10 +16,15 @@ export interface AssembleOptions {
 }
 
 export function assemble(source: State, plan: Plan, opts: AssembleOptions, op: OpOptions): State {
-  const timestamp = opts.timestamp;
+  const tree = State.scratch().file(treeActions(source, plan, opts), { customName: `${op.customName} (tree)`, location: op.location });
+  const stamped = FileActions.empty().copy(tree, "/", "/", { dirCopyContents: true, timestamp: opts.timestamp });
+  return State.scratch().file(stamped, op);
+}
+
+function treeActions(source: State, plan: Plan, opts: AssembleOptions): FileActions {
   let actions = FileActions.empty();
   for (const e of plan.entries) {
-    if (e.kind === "dir") actions = actions.mkdir(e.path, e.mode, { parents: true, timestamp });
+    if (e.kind === "dir") actions = actions.mkdir(e.path, e.mode, { parents: true });
   }
   const copied = plan.entries.filter((e) => e.kind !== "dir").map((e) => includePattern(e.path));
   if (copied.length) {
@@ -27,18 +33,15 @@ export function assemble(source: State, plan: Plan, opts: AssembleOptions, op: O
       dirCopyContents: true,
       createDestPath: true,
       allowEmptyWildcard: true,
-      timestamp,
     });
   }
-  actions = actions
-    .mkdir("/.sidebundle", 0o755, { parents: true, timestamp })
-    .mkfile(MANIFEST_PATH, 0o644, opts.manifest, { timestamp });
-  for (const d of opts.mkdir) actions = actions.mkdir(d.path, d.mode, { parents: true, timestamp });
+  actions = actions.mkdir("/.sidebundle", 0o755, { parents: true }).mkfile(MANIFEST_PATH, 0o644, opts.manifest);
+  for (const d of opts.mkdir) actions = actions.mkdir(d.path, d.mode, { parents: true });
   for (const entry of opts.installTo?.entries ?? []) {
     const dest = `${opts.installTo!.dir}/${entry.slice(entry.lastIndexOf("/") + 1)}`;
-    actions = actions.copy(source, entry, dest, { followSymlink: true, createDestPath: true, timestamp });
+    actions = actions.copy(source, entry, dest, { followSymlink: true, createDestPath: true });
   }
-  return State.scratch().file(actions, op);
+  return actions;
 }
 
 /** An include pattern that matches exactly this path: relative, with glob characters escaped. */

@@ -128,7 +128,7 @@ describe("toStatus", () => {
   it("gives our errors the Dockerfile line as an errdefs.Source detail", () => {
     const data = Buffer.from("FROM x\nBUNDLE --bogus y\n");
     const status = toStatus(new FrontendError("BUNDLE: unknown flag --bogus", { filename: "Dockerfile", data, ranges: [{ start: { line: 2 }, end: { line: 2 } }] }));
-    expect(status.code).toBe(3);
+    expect(status.code).toBe(2);
     expect(status.message).toBe("BUNDLE: unknown flag --bogus");
     const [detail] = status.details!;
     expect(detail.type_url).toBe("github.com/moby/buildkit/errdefs.Source+json");
