@@ -33,7 +33,7 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
     const from = startsStage(df, ins);
     if (from && bundle.env) {
       // The stage starts from the bundle, whose image config carries the source's ENV.
-      contextOpts[`input-metadata:${name}`] = JSON.stringify({ "containerimage.config": imageConfig(ctx, bundle.env) });
+      contextOpts[`input-metadata:${name}`] = JSON.stringify({ "containerimage.config": imageConfig(ctx, ins, bundle.env) });
       replacements.set(from, `FROM ${from.args.replace(/(^|\s)scratch(\s|$)/i, `$1${name}$2`)}`);
       replacements.set(ins, "");
     } else {
@@ -59,9 +59,16 @@ function startsStage(df: Dockerfile, ins: Instruction): Instruction | undefined 
   return df.stages[ins.stage].base.toLowerCase() === "scratch" ? from : undefined;
 }
 
-function imageConfig(ctx: BundleContext, env: string[]): string {
+/**
+ * The config of a stage that starts from a bundle. dockerfile.v0 keeps a named context's times
+ * as they are (SOURCE_DATE_EPOCH does not apply to them), and the exporter dates a layer that has
+ * no history entry "now"; so both are written here, from SOURCE_DATE_EPOCH when it is set.
+ */
+function imageConfig(ctx: BundleContext, ins: Instruction, env: string[]): string {
   const p = ctx.platform;
-  const config = { architecture: p.Architecture, os: p.OS, variant: p.Variant, config: { Env: env } };
+  const created = ctx.opts["build-arg:SOURCE_DATE_EPOCH"] !== undefined ? new Date(Number(ctx.timestamp / 1_000_000n)).toISOString() : undefined;
+  const history = [{ created, created_by: `BUNDLE ${ins.args}`, comment: "sidebundle" }];
+  const config = { architecture: p.Architecture, os: p.OS, variant: p.Variant, created, history, config: { Env: env } };
   return Buffer.from(JSON.stringify(config)).toString("base64");
 }
 
