@@ -42,7 +42,7 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const spec = parseBundle(df, ins);
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
-  const steps = new Steps(spec.traces.length + 1 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, df.stages[ins.stage]?.name) });
+  const steps = new Steps(spec.traces.length + 1 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
   const logs = await Promise.all(spec.traces.map((cmd) => trace(ctx, src, spec, steps.next(`trace: ${cmd.text}`), cmd)));
   const events = logs.flatMap((l) => l.events);
   const unavailable = logs.find((l) => l.unavailable)?.unavailable;
@@ -121,10 +121,15 @@ function entryPaths(plan: Plan): string[] {
   return plan.entries.filter((e) => e.kind === "file" && e.reasons.includes("entry")).map((e) => e.path);
 }
 
+/** A stage's name as --no-cache-filter knows it: unnamed stages are stage-<index>. */
+function stageName(df: Dockerfile, index: number): string {
+  return df.stages[index]?.name ?? `stage-${index}`;
+}
+
 /** `--no-cache` (every stage) or `--no-cache-filter` naming the BUNDLE's stage re-runs its ops. */
-function ignoresCache(opts: FrontendOptions, stage: string | undefined): boolean {
+function ignoresCache(opts: FrontendOptions, stage: string): boolean {
   const value = opts["no-cache"];
-  return value === "" || (value !== undefined && stage !== undefined && value.split(",").includes(stage));
+  return value === "" || (value !== undefined && value.split(",").includes(stage));
 }
 
 /** Progress names `[sidebundle k/n] …`, every op located at the BUNDLE's lines. */
