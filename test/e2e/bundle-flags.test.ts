@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { dockerOk, requireFrontendImage, tarEntries, type TarEntry } from "./docker.js";
+import { docker, dockerOk, requireFrontendImage, tarEntries, type TarEntry } from "./docker.js";
 
 const DOCKERFILE = `# syntax=sidebundle/frontend
 FROM debian:bookworm-slim AS build
@@ -72,5 +72,15 @@ describe("BUNDLE flags", () => {
       const path = "/" + e.name.replace(/\/$/, "");
       if (e.type === "file" && !path.startsWith("/.sidebundle") && path !== "/bin/sort") expect(paths).toContain(path);
     }
+  });
+});
+
+describe("BUNDLE --from=<image>", () => {
+  it("bundles from an image resolved by BuildKit, not a stage", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-image-"));
+    writeFileSync(join(dir, "Dockerfile"), `# syntax=sidebundle/frontend\nFROM scratch\nBUNDLE --from=debian:bookworm-slim --trace="sort --version" sort\nENTRYPOINT ["/usr/bin/sort"]\n`);
+    const id = (await dockerOk(["buildx", "build", "--quiet", dir])).stdout.trim();
+    const run = await docker(["run", "--rm", "-i", "--network", "none", id], { input: "b\nc\na\n" });
+    expect(run).toEqual({ code: 0, stdout: "a\nb\nc\n", stderr: "" });
   });
 });
