@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <string.h>
 
+const char program_name[] = "sidebundle-trace";
+
 int main(int argc, char **argv)
 {
 	struct options o;

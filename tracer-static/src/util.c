@@ -13,7 +13,7 @@ _Noreturn void die(int code, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	/* One write, so that concurrent output cannot split the line. */
-	dprintf(2, "sidebundle-trace: %s\n", msg);
+	dprintf(2, "%s: %s\n", program_name, msg);
 	_exit(code);
 }
 

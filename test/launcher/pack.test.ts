@@ -1,0 +1,105 @@
+// sidebundle-pack: payload files become hard links into data/<sha256>, one data file per content.
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTracer, removeTempDirs } from "../tracer/helpers.js";
+import { packer, packList, run, sha256, toolsBundle, type Bundle } from "./bundle.js";
+
+beforeAll(buildTracer);
+afterAll(removeTempDirs);
+
+/** The regular files of the tools bundle, and two pairs of files with the same content. */
+function packable(): { b: Bundle; files: string[] } {
+  const b = toolsBundle();
+  b.write("/usr/share/doc/a/copyright", "same text\n", 0o644);
+  b.write("/usr/share/doc/b/copyright", "same text\n", 0o644);
+  b.write("/usr/local/bin/where2", readFileSync(b.path("/usr/local/bin/where"), "utf8"));
+  const elves = ["/usr/bin/sort", "/usr/bin/tr", "/usr/bin/env", "/usr/bin/dash", "/usr/bin/busybox"];
+  const libs = ["/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"];
+  const others = ["/usr/local/bin/words", "/usr/local/bin/where", "/usr/local/bin/where2", "/usr/share/doc/a/copyright", "/usr/share/doc/b/copyright"];
+  return { b, files: [...elves, ...libs, ...others] };
+}
+
+describe("packing", () => {
+  let b: Bundle;
+  let files: string[];
+  let modes: Map<string, number>;
+  let packed: ReturnType<typeof run>;
+  let listFile: string;
+  beforeAll(() => {
+    ({ b, files } = packable());
+    modes = new Map(files.map((f) => [f, statSync(b.path(f)).mode]));
+    listFile = packList(b, files);
+    packed = run(packer, [b.root, listFile]);
+  });
+
+  it("succeeds silently and removes the list", () => {
+    expect(packed).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(existsSync(listFile)).toBe(false);
+    expect(statSync(join(b.root, "data")).mode & 0o7777).toBe(0o755);
+  });
+
+  it("makes every listed file a hard link to data/<sha256>, mode kept", () => {
+    for (const f of files) {
+      const file = statSync(b.path(f));
+      const data = statSync(join(b.root, "data", sha256(b.path(f))));
+      expect({ f, ino: file.ino, mode: file.mode }).toEqual({ f, ino: data.ino, mode: modes.get(f) });
+      expect(file.nlink).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it("keeps one data file per content", () => {
+    const same = (x: string, y: string) => statSync(b.path(x)).ino === statSync(b.path(y)).ino;
+    expect(same("/usr/share/doc/a/copyright", "/usr/share/doc/b/copyright")).toBe(true);
+    expect(same("/usr/local/bin/where", "/usr/local/bin/where2")).toBe(true);
+    expect(statSync(b.path("/usr/local/bin/where")).nlink).toBe(3);
+    expect(statSync(b.path("/usr/bin/sort")).nlink).toBe(2);
+    expect(run("ls", [join(b.root, "data")]).stdout.split("\n").filter(Boolean)).toHaveLength(files.length - 2);
+  });
+
+  it("leaves a bundle that still runs", () => {
+    expect(run(join(b.root, "bin/words"), [], { input: "b a\n" }).stdout).toBe("a\nb\n");
+    expect(run(join(b.root, "bin/where")).stdout).toBe(`${b.root}/bin/tr\n${b.root}/bin/sort\n`);
+  });
+
+  it("can be run again on the packed bundle", () => {
+    expect(run(packer, [b.root, packList(b, files)])).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(statSync(b.path("/usr/local/bin/where")).nlink).toBe(3);
+  });
+});
+
+describe("pack errors: one line, exit 1", () => {
+  let b: Bundle;
+  beforeAll(() => {
+    b = toolsBundle();
+  });
+  const sha = "0".repeat(64);
+
+  it.each([
+    ["a missing file", `${sha} /usr/bin/gone\n`, /\/payload\/usr\/bin\/gone: No such file or directory/],
+    ["a path with ..", `${sha} /usr/../../etc/passwd\n`, /LIST:1: \/usr\/\.\.\/\.\.\/etc\/passwd: has a "\.\." component/],
+    ["a relative path", `${sha} usr/bin/sort\n`, /LIST:1: usr\/bin\/sort: not an absolute path/],
+    ["a line without a sha256", `${sha} /usr/bin/sort\nxyz /usr/bin/tr\n`, /LIST:2: not a "<sha256> <payload path>" line/],
+    ["a directory", `${sha} /usr/bin\n`, /\/payload\/usr\/bin: not a regular file/],
+  ])("%s", (_what, text, message) => {
+    const listFile = join(b.root, "LIST");
+    writeFileSync(listFile, text);
+    const out = run(packer, [b.root, listFile]);
+    expect(out.stderr).toMatch(new RegExp(`^sidebundle-pack: .*${message.source}\n$`));
+    expect(out).toMatchObject({ code: 1, stdout: "" });
+  });
+
+  it("an unreadable list, or no list", () => {
+    expect(run(packer, [b.root, join(b.root, "nope")])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^sidebundle-pack: cannot open .*\/nope: No such file or directory\n$/) });
+    expect(run(packer, [b.root])).toEqual({ code: 1, stdout: "", stderr: "sidebundle-pack: usage: sidebundle-pack ROOT LIST\n" });
+  });
+
+  it("the same content with another mode (the store would change one of them)", () => {
+    b.write("/usr/share/x", "same\n", 0o644);
+    b.write("/usr/share/y", "same\n", 0o644);
+    chmodSync(b.path("/usr/share/y"), 0o600);
+    const out = run(packer, [b.root, packList(b, ["/usr/share/x", "/usr/share/y"])]);
+    expect(out.stderr).toMatch(/^sidebundle-pack: .*\/payload\/usr\/share\/y: same content as .*\/data\/[0-9a-f]{64} but mode 0600, not 0644\n$/);
+    expect(out.code).toBe(1);
+  });
+});
