@@ -6,7 +6,7 @@ import { expandGlob } from "./glob.js";
 import { DynamicLoader, type LinkMap, type LoadedObject } from "./ldso.js";
 import { loaderConfigFiles } from "./ldconf.js";
 import { PlanBuilder, type Plan } from "./plan.js";
-import { Resolver } from "./resolve.js";
+import { findOnPath, Resolver } from "./resolve.js";
 import type { RuleContext } from "./rules/context.js";
 import { isGpuLibrary } from "./rules/gpu.js";
 import { RUNTIME_RULES, type RuntimeRule } from "./rules/runtime-data.js";
@@ -75,7 +75,7 @@ export class ClosureEngine {
   }
 
   private async locateEntry(entry: string): Promise<string> {
-    const path = entry.includes("/") ? entry : await this.findOnPath(entry);
+    const path = entry.includes("/") ? entry : await findOnPath(this.resolver, entry, this.env.PATH);
     if (path === undefined || (await this.resolver.resolve(path))?.stat.type !== "file") {
       throw new Error(`entry ${entry} is not a file in the source root`);
     }
@@ -87,14 +87,6 @@ export class ClosureEngine {
   }
 
   /** The first executable file named `name` on PATH, spelled as PATH spells it. */
-  private async findOnPath(name: string): Promise<string | undefined> {
-    for (const dir of (this.env.PATH ?? "").split(":").filter((d) => d.startsWith("/"))) {
-      const found = await this.resolver.resolve(`${dir}/${name}`);
-      if (found?.stat.type === "file" && (found.stat.mode & 0o111) !== 0) return `${dir}/${name}`;
-    }
-    return undefined;
-  }
-
   /** A program: the file, and its ELF closure or its script interpreter and commands. */
   private async addProgram(path: string, reason: string, depth = 0): Promise<void> {
     const real = await this.addFile(path, reason);
@@ -109,14 +101,14 @@ export class ClosureEngine {
     if (isShell(shebang.interpreter) && !shebang.command) {
       const script = Buffer.from(await this.resolver.fs.readFile(real, { offset: 0, length: SHELL_SCRIPT_BYTES })).toString("utf8");
       for (const name of shellCommands(script)) {
-        const command = name.startsWith("/") ? name : await this.findOnPath(name);
+        const command = name.startsWith("/") ? name : await findOnPath(this.resolver, name, this.env.PATH);
         if (command) await this.addProgram(command, `command in script ${path}`, depth + 1);
       }
     }
   }
 
   private async addCommand(name: string, reason: string, depth: number): Promise<void> {
-    const path = name.includes("/") ? name : await this.findOnPath(name);
+    const path = name.includes("/") ? name : await findOnPath(this.resolver, name, this.env.PATH);
     if (path) await this.addProgram(path, reason, depth);
     else this.plan.warn(`unresolved: ${name} (${reason}) is not on PATH`);
   }

@@ -17,6 +17,7 @@ export type { ByteRange, FileStat, FileType, RootFS } from "./fs.js";
 export type { Plan, PlanDir, PlanEntry, PlanFile, PlanSymlink } from "./plan.js";
 export type { EndEvent, ExecEvent, ExitEvent, FileEvent, SpawnEvent, TraceEvent } from "./trace.js";
 export { HostFS } from "./host-fs.js";
+export { launchSpec, type LaunchSpec } from "./launch.js";
 export { parseTrace } from "./trace.js";
 export { SymlinkLoopError } from "./resolve.js";
 

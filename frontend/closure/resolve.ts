@@ -70,3 +70,12 @@ export class Resolver {
     return stat && { path: current, stat, links };
   }
 }
+
+/** The first executable file named `name` in the PATH directories, as PATH spells it. */
+export async function findOnPath(resolver: Resolver, name: string, path = ""): Promise<string | undefined> {
+  for (const dir of path.split(":").filter((d) => d.startsWith("/"))) {
+    const found = await resolver.resolve(`${dir}/${name}`);
+    if (found?.stat.type === "file" && (found.stat.mode & 0o111) !== 0) return `${dir}/${name}`;
+  }
+  return undefined;
+}
