@@ -13,8 +13,8 @@ export interface ManifestOptions {
 /** Files are read this many at a time: each read is a round trip to BuildKit. */
 const CONCURRENT_READS = 16;
 
-export async function manifest(plan: Plan, fs: RootFS, opts: ManifestOptions): Promise<string> {
-  const digests = await sha256s(fs, plan.entries.flatMap((e) => (e.kind === "file" ? [e.path] : [])));
+/** The manifest's text; `digests` holds the sha256 of every file of the plan. */
+export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, opts: ManifestOptions): string {
   const paths = plan.entries.map((e) => {
     if (e.kind === "file") return { path: e.path, type: "file", size: e.size, mode: octal(e.mode), sha256: digests.get(e.path), reasons: e.reasons };
     if (e.kind === "symlink") return { path: e.path, type: "symlink", target: e.target, reasons: e.reasons };
@@ -24,7 +24,8 @@ export async function manifest(plan: Plan, fs: RootFS, opts: ManifestOptions): P
   return JSON.stringify(doc, null, 2) + "\n";
 }
 
-async function sha256s(fs: RootFS, files: string[]): Promise<Map<string, string>> {
+/** sha256 of each file's content (a symlink's is its target's), read a few at a time. */
+export async function fileDigests(fs: RootFS, files: string[]): Promise<Map<string, string>> {
   const digests = new Map<string, string>();
   let next = 0;
   const worker = async () => {

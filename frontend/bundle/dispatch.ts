@@ -1,20 +1,21 @@
 // One BUNDLE instruction, end to end: solve the source, trace, compute the closure, assemble.
 // Every op carries the BUNDLE's lines, so a failure in any of them shows the user's line.
-import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform } from "../../llb/index.js";
-import { computeClosure, parseTrace, type Plan, type TraceEvent } from "../closure/index.js";
+import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform, type State } from "../../llb/index.js";
+import { computeClosure, launchSpec, parseTrace, type LaunchSpec, type Plan, type TraceEvent } from "../closure/index.js";
 import { parseBundle, type BundleSpec } from "../dockerfile/bundle-spec.js";
 import type { Overrides } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
 import { assemble } from "../assemble/assemble.js";
-import { manifest } from "../assemble/manifest.js";
+import { fileDigests, manifest } from "../assemble/manifest.js";
+import { assemblePortable } from "../assemble/portable.js";
 import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import { RefFS } from "../source/ref-fs.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
 import { OUT_DIR, TOOLS_DIR, TRACE_LOG } from "../trace/tools.js";
 import { traceRun } from "../trace/trace-run.js";
-import { readOutcome, testFailure, testRun } from "../verify/test-run.js";
+import { payloadRoot, readOutcome, testFailure, testRun } from "../verify/test-run.js";
 
 export interface BundleContext {
   gw: Gateway;
@@ -50,9 +51,8 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const plan = await closure(ctx, ins, spec, src, fs, events);
   const files = plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
-  const text = await manifest(plan, fs, { source: spec.from, entries: spec.entries });
-  const installTo = spec.installTo ? { dir: spec.installTo, entries: entryPaths(plan) } : undefined;
-  const bundle = assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, timestamp: ctx.timestamp }, steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`));
+  const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
+  const bundle = await assembleLayout(ctx, ins, spec, src, fs, plan, op);
   const def = bundle.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
   const untraced = unavailable ? [`tracing is unavailable here (${unavailable}): the bundle holds what static analysis finds; add what the programs load at run time with --include`] : [];
@@ -60,10 +60,40 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const bundled = new Set(plan.entries.map((e) => e.path));
   for (const cmd of spec.tests) {
     const out = testRun(bundle, src, spec, cmd, ctx.platform, steps.next(`test: ${cmd.text}`));
-    const failure = testFailure(cmd, spec, await readOutcome(gw, out, fs, bundled));
+    const failure = testFailure(cmd, spec, await readOutcome(gw, out, fs, bundled, payloadRoot(spec)));
     if (failure) throw errorAt(df, ins, `BUNDLE: ${failure}`);
   }
   return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
+}
+
+async function assembleLayout(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, fs: RefFS, plan: Plan, op: OpOptions): Promise<State> {
+  const hashed = plan.entries.filter((e) => e.kind === "file" || (spec.layout === "portable" && e.kind === "symlink" && e.target.startsWith("/")));
+  const digests = await fileDigests(fs, hashed.map((e) => e.path));
+  const text = manifest(plan, digests, { source: spec.from, entries: spec.entries });
+  if (spec.layout === "rootfs") {
+    const installTo = spec.installTo ? { dir: spec.installTo, entries: entryPaths(plan) } : undefined;
+    return assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, timestamp: ctx.timestamp }, op);
+  }
+  const launches = await launchSpecs(ctx, ins, spec, src, fs, plan);
+  return assemblePortable(src.state, plan, { manifest: text, digests, launches, prefix: spec.prefix, timestamp: ctx.timestamp, platform: ctx.platform }, op);
+}
+
+/** One launcher per entry, named after it; the loader ignores library paths for setuid programs. */
+async function launchSpecs(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, fs: RefFS, plan: Plan): Promise<Map<string, LaunchSpec>> {
+  const launches = new Map<string, LaunchSpec>();
+  const modes = new Map(plan.entries.map((e) => [e.path, e.kind === "symlink" ? 0 : e.mode]));
+  for (const entry of spec.entries) {
+    const name = entry.slice(entry.lastIndexOf("/") + 1);
+    if (launches.has(name)) throw errorAt(ctx.df, ins, `BUNDLE: two entries are named ${name}; a portable bundle has one bin/${name}`);
+    const launch = await launchSpec(fs, entry, envRecord(src.config.Env)).catch((err: Error) => {
+      throw errorAt(ctx.df, ins, `BUNDLE: ${err.message}`);
+    });
+    if ((modes.get(launch.program) ?? 0) & 0o6000) {
+      throw errorAt(ctx.df, ins, `BUNDLE: ${entry} is setuid/setgid: the loader ignores library paths in secure mode, so it cannot run from a portable bundle`);
+    }
+    launches.set(name, launch);
+  }
+  return launches;
 }
 
 interface TraceLog {

@@ -28,6 +28,9 @@ export interface BundleSpec {
   strict: boolean;
   allowGpuLibs: boolean;
   env: "inherit" | "none";
+  layout: "rootfs" | "portable";
+  /** Where a portable bundle goes in the image. */
+  prefix: string;
 }
 
 type Setter = (spec: BundleSpec, value: string) => void;
@@ -46,9 +49,8 @@ const VALUED: Record<string, Setter> = {
   "test-stdin": (s, v) => (s.testStdin = v),
   "test-stdout": (s, v) => (s.testStdout = v),
   env: (s, v) => (s.env = oneOf(v, ["inherit", "none"], "--env")),
-  layout: (_s, v) => {
-    if (oneOf(v, ["rootfs", "portable"], "--layout") === "portable") throw new Error("--layout=portable is not implemented yet");
-  },
+  layout: (s, v) => (s.layout = oneOf(v, ["rootfs", "portable"], "--layout")),
+  prefix: (s, v) => (s.prefix = absolute(v, "--prefix")),
 };
 const BOOLEAN: Record<string, (spec: BundleSpec) => void> = {
   strict: (s) => (s.strict = true),
@@ -66,7 +68,7 @@ export function parseBundle(df: Dockerfile, ins: Instruction): BundleSpec {
 function parseWords(words: string[]): BundleSpec {
   const spec: BundleSpec = {
     from: "", entries: [], traces: [], traceEnv: [], include: [], exclude: [], mkdir: [], tests: [],
-    strict: false, allowGpuLibs: false, env: "inherit",
+    strict: false, allowGpuLibs: false, env: "inherit", layout: "rootfs", prefix: "/",
   };
   for (const word of words) {
     if (!word.startsWith("--")) {
@@ -84,6 +86,8 @@ function parseWords(words: string[]): BundleSpec {
   if (!spec.from) throw new Error("--from=<stage|image> is required");
   if (spec.entries.length === 0) throw new Error("no entries: name the programs to bundle, e.g. /usr/bin/jq");
   if (spec.testStdout !== undefined && spec.tests.length === 0) throw new Error("--test-stdout needs a --test command");
+  if (spec.prefix !== "/" && spec.layout !== "portable") throw new Error("--prefix goes with --layout=portable");
+  if (spec.installTo && spec.layout === "portable") throw new Error("--install-to goes with --layout=rootfs: a portable bundle's entries are in its bin/");
   return spec;
 }
 

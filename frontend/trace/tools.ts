@@ -11,16 +11,19 @@ export const TRACE_LOG = "trace.jsonl";
 const TRACER = `${TOOLS_DIR}/sidebundle-trace`;
 const STDIN_FILE = `${TOOLS_DIR}/stdin`;
 
-let tracer: Buffer | undefined;
+const binaries = new Map<string, Buffer>();
 
-function tracerBinary(): Buffer {
-  return (tracer ??= readFileSync(new URL("./sidebundle-trace", import.meta.url)));
+function binary(name: string): Buffer {
+  let bytes = binaries.get(name);
+  if (!bytes) binaries.set(name, (bytes = readFileSync(new URL(`./${name}`, import.meta.url))));
+  return bytes;
 }
 
-/** The tracer, plus the text a traced or tested command reads on stdin. */
-function toolsState(stdin?: string): State {
-  let actions = FileActions.empty().mkfile("/sidebundle-trace", 0o755, tracerBinary(), { timestamp: 0n });
-  if (stdin !== undefined) actions = actions.mkfile("/stdin", 0o644, stdin, { timestamp: 0n });
+/** Static tools (e.g. sidebundle-trace) on scratch, plus files such as a command's stdin. */
+export function toolsState(tools: string[], files: Record<string, string> = {}): State {
+  let actions = FileActions.empty();
+  for (const name of tools) actions = actions.mkfile(`/${name}`, 0o755, binary(name), { timestamp: 0n });
+  for (const [name, text] of Object.entries(files)) actions = actions.mkfile(`/${name}`, 0o644, text, { timestamp: 0n });
   return State.scratch().file(actions, { customName: "[internal] sidebundle: tools" });
 }
 
@@ -50,7 +53,7 @@ export function runTraced(r: TracedRun, op: OpOptions): State {
       user: r.user,
       network: r.network,
       mounts: [
-        { dest: TOOLS_DIR, from: toolsState(r.stdin), readonly: true },
+        { dest: TOOLS_DIR, from: toolsState(["sidebundle-trace"], r.stdin === undefined ? {} : { stdin: r.stdin }), readonly: true },
         { dest: OUT_DIR },
       ],
       platform: r.platform,

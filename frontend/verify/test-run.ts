@@ -29,7 +29,7 @@ export function testRun(bundle: State, src: Source, spec: BundleSpec, cmd: Comma
       // The status is in the log; the frontend reports a failure with what was missing.
       tracerArgs: ["--stdout-file", `${OUT_DIR}/${STDOUT}`, "--exit-zero"],
       stdin: spec.testStdin,
-      env: spec.env === "inherit" ? src.config.Env : undefined,
+      env: testEnv(src, spec),
       cwd: src.config.WorkingDir || "/",
       user: src.config.User || undefined,
       network: "none",
@@ -39,19 +39,34 @@ export function testRun(bundle: State, src: Source, spec: BundleSpec, cmd: Comma
   );
 }
 
-export async function readOutcome(gw: Gateway, out: State, source: RootFS, bundle: ReadonlySet<string>): Promise<TestOutcome> {
+/** A portable bundle's launchers come first on PATH. */
+function testEnv(src: Source, spec: BundleSpec): string[] | undefined {
+  const env = spec.env === "inherit" ? (src.config.Env ?? []) : [];
+  if (spec.layout === "rootfs") return env.length ? env : undefined;
+  const path = env.find((kv) => kv.startsWith("PATH="))?.slice(5) ?? "/usr/local/bin:/usr/bin:/bin";
+  return [...env.filter((kv) => !kv.startsWith("PATH=")), `PATH=${payloadRoot(spec).replace(/payload$/, "bin")}:${path}`];
+}
+
+/** Where the bundle's runtime paths are in the tested rootfs. */
+export function payloadRoot(spec: BundleSpec): string {
+  return spec.layout === "portable" ? `${spec.prefix.replace(/\/$/, "")}/payload` : "";
+}
+
+export async function readOutcome(gw: Gateway, out: State, source: RootFS, bundle: ReadonlySet<string>, payload: string): Promise<TestOutcome> {
   const ref = (await gw.solve({ Definition: out.marshal() })).ref?.id ?? "";
   const fs = new RefFS(gw, ref);
   const events = parseTrace(Buffer.from(await fs.readFile(`/${TRACE_LOG}`)).toString("utf8"));
   const stdout = Buffer.from(await fs.readFile(`/${STDOUT}`)).toString("utf8");
   const end = events.find((e) => e.type === "end");
-  return { status: end && "status" in end ? end.status : -1, stdout, missing: await missingFiles(events, source, bundle) };
+  return { status: end && "status" in end ? end.status : -1, stdout, missing: await missingFiles(events, source, bundle, payload) };
 }
 
-async function missingFiles(events: TraceEvent[], source: RootFS, bundle: ReadonlySet<string>): Promise<string[]> {
+async function missingFiles(events: TraceEvent[], source: RootFS, bundle: ReadonlySet<string>, payload: string): Promise<string[]> {
   const misses = new Set<string>();
   for (const e of events) {
-    if ((e.type === "file" || e.type === "exec") && e.result < 0 && e.abs && !bundle.has(e.abs)) misses.add(e.abs);
+    if ((e.type !== "file" && e.type !== "exec") || e.result >= 0 || !e.abs?.startsWith(`${payload}/`)) continue;
+    const path = e.abs.slice(payload.length);
+    if (!bundle.has(path)) misses.add(path);
   }
   const present = await Promise.all([...misses].map(async (p) => ((await source.lstat(p)) ? p : undefined)));
   return present.filter((p): p is string => p !== undefined && !p.startsWith(TOOLS_DIR) && !p.startsWith(OUT_DIR)).sort();

@@ -47,6 +47,11 @@ const cases: Case[] = [
     expect: [/BUNDLE: --test "cat \/notes.txt" exited with status 1; missing from the bundle but present in the source: \/notes.txt \(add them with --include or a --trace that uses them\)/],
   },
   {
+    name: "a setuid program in a portable bundle",
+    bundle: "BUNDLE --from=build --layout=portable /usr/bin/passwd",
+    expect: ["BUNDLE: /usr/bin/passwd is setuid/setgid: the loader ignores library paths in secure mode, so it cannot run from a portable bundle"],
+  },
+  {
     name: "an unresolved library with --strict",
     header: HEADER.replace("RUN echo", "RUN apt-get update && apt-get install -y --no-install-recommends jq && rm /usr/lib/x86_64-linux-gnu/libonig.so.5* && echo"),
     bundle: "BUNDLE --from=build --strict /usr/bin/jq",

@@ -33,7 +33,7 @@ export function docker(args: string[], opts: { cwd?: string; input?: string; env
 }
 
 /** Like docker() but fails with the command's output when it exits non-zero. */
-export async function dockerOk(args: string[], opts: { cwd?: string } = {}): Promise<Run> {
+export async function dockerOk(args: string[], opts: Parameters<typeof docker>[1] = {}): Promise<Run> {
   const run = await docker(args, opts);
   if (run.code !== 0) throw new Error(`docker ${args.join(" ")} exited ${run.code}:\n${run.stderr.slice(-4000)}`);
   return run;

@@ -1,0 +1,96 @@
+// The portable layout (--layout=portable): <prefix>/payload/<runtime path> holds the programs'
+// files, <prefix>/bin/<entry> a static launcher each (configured by <prefix>/launch/<entry>),
+// <prefix>/data/<sha256> the content store the payload files are hard links into, and
+// <prefix>/manifest.lock. Absolute symlinks would point out of the bundle wherever it is copied,
+// so they become copies of their targets (deduplicated by the store like any file).
+import { FileActions, State, type OpOptions, type Platform } from "../../llb/index.js";
+import type { LaunchSpec, Plan } from "../closure/index.js";
+import { TOOLS_DIR, toolsState } from "../trace/tools.js";
+
+export interface PortableOptions {
+  manifest: string;
+  /** sha256 of every file and absolute symlink of the plan. */
+  digests: ReadonlyMap<string, string>;
+  launches: ReadonlyMap<string, LaunchSpec>;
+  /** Where the bundle goes in the image ("/" for its root). */
+  prefix: string;
+  timestamp: bigint;
+  platform: Platform;
+}
+
+const PACK_LIST = "/.sidebundle-pack.list";
+const TOP_LEVEL = ["bin", "data", "launch", "manifest.lock", "payload"];
+
+export function assemblePortable(source: State, plan: Plan, opts: PortableOptions, op: OpOptions): State {
+  const tree = State.scratch().file(treeActions(source, plan, opts), { ...op, customName: `${op.customName} (tree)` });
+  const packed = tree.run(
+    {
+      args: [`${TOOLS_DIR}/sidebundle-pack`, "/", PACK_LIST],
+      network: "none",
+      mounts: [{ dest: TOOLS_DIR, from: toolsState(["sidebundle-pack"]), readonly: true }],
+      platform: opts.platform,
+    },
+    { ...op, customName: `${op.customName} (deduplicate)` },
+  ).root;
+  // Only the layout is kept (the exec may leave mount points behind), every time fixed.
+  const stamped = FileActions.empty().copy(packed, "/", opts.prefix, {
+    includePatterns: TOP_LEVEL,
+    dirCopyContents: true,
+    createDestPath: true,
+    timestamp: opts.timestamp,
+  });
+  return State.scratch().file(stamped, op);
+}
+
+function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActions {
+  const launcher = toolsState(["sidebundle-launch"]);
+  let actions = FileActions.empty();
+  for (const e of plan.entries) {
+    if (e.kind === "dir") actions = actions.mkdir(`/payload${e.path}`, e.mode, { parents: true });
+  }
+  const kept = plan.entries.filter((e) => e.kind === "file" || (e.kind === "symlink" && !e.target.startsWith("/")));
+  if (kept.length) {
+    const includePatterns = kept.map((e) => e.path.slice(1).replace(/[*?[\]\\]/g, "\\$&"));
+    actions = actions.copy(source, "/", "/payload", { includePatterns, dirCopyContents: true, createDestPath: true });
+  }
+  for (const e of plan.entries) {
+    if (e.kind === "symlink" && e.target.startsWith("/")) {
+      actions = actions.copy(source, e.path, `/payload${e.path}`, { followSymlink: true, createDestPath: true });
+    }
+  }
+  actions = actions.mkdir("/bin", 0o755).mkdir("/launch", 0o755);
+  for (const [name, spec] of opts.launches) {
+    actions = actions
+      .copy(launcher, "/sidebundle-launch", `/bin/${name}`)
+      .mkfile(`/launch/${name}`, 0o644, launchConfig(spec));
+  }
+  return actions.mkfile("/manifest.lock", 0o644, opts.manifest).mkfile(PACK_LIST, 0o644, packList(plan, opts.digests));
+}
+
+/**
+ * `<sha256> <path>` lines for sidebundle-pack. A data file has one mode, so a file whose content
+ * is already stored with another mode stays a plain copy (as do absolute symlinks' copies).
+ */
+function packList(plan: Plan, digests: ReadonlyMap<string, string>): string {
+  const modes = new Map<string, number>();
+  let list = "";
+  for (const e of plan.entries) {
+    const sha = digests.get(e.path);
+    if (e.kind !== "file" || !sha || (modes.get(sha) ?? e.mode) !== e.mode) continue;
+    modes.set(sha, e.mode);
+    list += `${sha} ${e.path}\n`;
+  }
+  return list;
+}
+
+/** The launcher's configuration (tracer-static/README.md): key=value lines. */
+export function launchConfig(spec: LaunchSpec): string {
+  const lines = [
+    ...(spec.loader ? [`loader=${spec.loader}`] : []),
+    ...spec.libraryPath.map((dir) => `library-path=${dir}`),
+    `program=${spec.program}`,
+    `argv0=${spec.argv0}`,
+    ...spec.args.map((arg) => `arg=${arg}`),
+  ];
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,119 @@
+// --layout=portable, exported with --output type=local: the launchers run the bundled programs
+// on this host, from another directory, and in a container with no glibc at all (a static
+// busybox only), printing what the fat stage prints; children do not inherit a library path.
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { docker, dockerOk, requireFrontendImage, type Run } from "./docker.js";
+
+const EXAMPLE = join(import.meta.dirname, "../../examples/portable");
+const FAT = "sidebundle-e2e/portable:fat";
+const GLIBCLESS = "sidebundle-e2e/portable:busybox";
+
+interface Case {
+  name: string;
+  entry: string;
+  args: string[];
+  stdin?: string;
+}
+
+const cases: Case[] = [
+  { name: "jq", entry: "jq", args: ["-c", "[.[] | . * 2]"], stdin: "[1,2,3]" },
+  { name: "python3 finds its standard library in the bundle", entry: "python3", args: ["-c", "import json, decimal; print(json.dumps(str(decimal.Decimal(2) / 3)))"] },
+  { name: "a shell script calling bundled tools", entry: "wordfreq", args: [], stdin: "the cat and the dog and the end\n" },
+];
+
+let out: string;
+
+function run(file: string, args: string[], stdin = "", cwd = "/"): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { cwd, env: { PATH: "/usr/bin:/bin" } }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(stdin);
+  });
+}
+
+async function fat(c: Case): Promise<Run> {
+  return docker(["run", "--rm", "-i", "--network", "none", "--entrypoint", c.entry, FAT, ...c.args], { input: c.stdin });
+}
+
+beforeAll(async () => {
+  await requireFrontendImage();
+  out = join(mkdtempSync(join(tmpdir(), "sb-portable-")), "bundle");
+  await dockerOk(["buildx", "build", "--output", `type=local,dest=${out}`, EXAMPLE]);
+  await dockerOk(["buildx", "build", "--quiet", "--target", "build", "--tag", FAT, EXAMPLE]);
+  // A root with no glibc and no loader: only a static busybox, and the bundle.
+  const context = mkdtempSync(join(tmpdir(), "sb-glibcless-"));
+  cpSync("/bin/busybox", join(context, "busybox"));
+  cpSync(out, join(context, "bundle"), { recursive: true, verbatimSymlinks: true });
+  const dockerfile = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY bundle /opt/bundle\nENTRYPOINT [\"/bin/busybox\"]\n";
+  await dockerOk(["buildx", "build", "--quiet", "--tag", GLIBCLESS, "-f", "-", context], { input: dockerfile });
+});
+
+describe("portable bundle layout", () => {
+  it("has launchers, a payload, a content store of hard links and a manifest", () => {
+    expect(statSync(join(out, "bin/jq")).mode & 0o111).not.toBe(0);
+    const jq = statSync(join(out, "payload/usr/bin/jq"));
+    expect(jq.nlink).toBeGreaterThanOrEqual(2);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.lock"), "utf8"));
+    const entry = manifest.paths.find((p: { path: string }) => p.path === "/usr/bin/jq");
+    expect(statSync(join(out, "data", entry.sha256)).ino).toBe(jq.ino);
+  });
+});
+
+describe.each(cases)("portable: $name", (c) => {
+  it("runs on the host like the fat stage", async () => {
+    const expected = await fat(c);
+    expect(expected.code).toBe(0);
+    expect(await run(join(out, "bin", c.entry), c.args, c.stdin)).toMatchObject({ code: 0, stdout: expected.stdout });
+  });
+
+  it("runs after being copied elsewhere, from another directory", async () => {
+    const moved = join(mkdtempSync(join(tmpdir(), "sb-moved-")), "renamed");
+    cpSync(out, moved, { recursive: true, verbatimSymlinks: true });
+    const expected = await fat(c);
+    expect(await run(join(moved, "bin", c.entry), c.args, c.stdin, tmpdir())).toMatchObject({ code: 0, stdout: expected.stdout });
+  });
+
+  it("runs in a container with no glibc", async () => {
+    const expected = await fat(c);
+    const actual = await docker(["run", "--rm", "-i", "--network", "none", "--entrypoint", `/opt/bundle/bin/${c.entry}`, GLIBCLESS, ...c.args], { input: c.stdin });
+    expect({ code: actual.code, stdout: actual.stdout }).toEqual({ code: 0, stdout: expected.stdout });
+  });
+});
+
+describe("portable: children", () => {
+  it("do not inherit the bundle's library path, and find the bundle's tools first", async () => {
+    const env = await run(join(out, "bin/showenv"), []);
+    expect(env.code).toBe(0);
+    expect(env.stdout).not.toMatch(/^LD_LIBRARY_PATH=/m);
+    expect(env.stdout).toMatch(new RegExp(`^PATH=${out}/bin:`, "m"));
+    // A host program started by a bundled shell still runs with the host's own libraries.
+    const host = await run(join(out, "bin/env"), ["/usr/bin/sort", "--version"]);
+    expect(host.code).toBe(0);
+  });
+});
+
+describe("portable: inside an image", () => {
+  it("--prefix puts the bundle in a directory of the image, and Java finds its home there", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-prefix-"));
+    const dockerfile = [
+      "# syntax=sidebundle/frontend",
+      "FROM debian:bookworm-slim AS build",
+      "RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless",
+      "FROM scratch",
+      'BUNDLE --from=build --layout=portable --prefix=/opt/java --trace="java -XshowSettings:properties -version" /usr/bin/java',
+      'ENTRYPOINT ["/opt/java/bin/java"]',
+      "",
+    ].join("\n");
+    writeFileSync(join(dir, "Dockerfile"), dockerfile);
+    const id = (await dockerOk(["buildx", "build", "--quiet", dir])).stdout.trim();
+    const run = await docker(["run", "--rm", "--network", "none", id, "-XshowSettings:properties", "-version"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/java\.home = \/opt\/java\/payload\/usr\/lib\/jvm\/java-17-openjdk-amd64/);
+    expect(run.stderr).toMatch(/OpenJDK Runtime Environment/);
+  });
+});
