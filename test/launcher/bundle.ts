@@ -93,7 +93,8 @@ export class Bundle {
 }
 
 /** The host's python3 (python3.X with /usr/lib/python3.X), when it has one. */
-export const hostPython = existsSync("/usr/bin/python3") ? realpathSync("/usr/bin/python3") : undefined;
+/** Debian's python3 (scripts/apt-packages.txt installs it). */
+export const hostPython = realpathSync("/usr/bin/python3");
 
 /**
  * sort, tr, env and dash (as sh) entries; `words`, a `#!/bin/sh -e` script calling tr and sort;
