@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # A second engine for the end-to-end tests: Debian bookworm's own Docker 20.10 (BuildKit ~0.8),
-# beside the main one, with its own data root, socket and bridge. Its dockerd comes from the
+# beside the main one, with its own data root and socket, in a network namespace of its own
+# (a dockerd deletes any docker0 it does not own, so the two must not share one). Its dockerd comes from the
 # bookworm docker.io package, unpacked (the main engine's packages stay installed). The images the
 # tests need are copied from the main engine (DOCKER_HOST). Idempotent; prints its DOCKER_HOST.
 set -euo pipefail
 
 DIR=${SIDEBUNDLE_LEGACY_DIR:-/var/lib/sidebundle-legacy-engine}
 SOCKET=unix://$DIR/docker.sock
-BRIDGE=sb-legacy0
+NETNS=sidebundle-legacy
 : "${DOCKER_HOST:?DOCKER_HOST must name the main engine (scripts/engine.sh)}"
 log() { echo "legacy-engine: $*" >&2; }
 legacy() { DOCKER_HOST=$SOCKET docker "$@"; }
@@ -27,16 +28,13 @@ unpack() {
 
 start() {
   legacy version >/dev/null 2>&1 && return
-  # Its own bridge: docker0 belongs to the main engine.
-  ip link show "$BRIDGE" >/dev/null 2>&1 || {
-    ip link add "$BRIDGE" type bridge
-    ip addr add 172.31.250.1/24 dev "$BRIDGE"
-  }
-  ip link set "$BRIDGE" up
+  ip netns list | grep -qw "$NETNS" || ip netns add "$NETNS"
+  ip netns exec "$NETNS" ip link set lo up
   log "starting dockerd 20.10"
-  PATH=$DIR/root/usr/sbin:$DIR/root/usr/bin:$PATH nohup setsid dockerd \
+  # nsenter, not `ip netns exec`, which mounts a new /sys and so hides the cgroup hierarchy.
+  PATH=$DIR/root/usr/sbin:$DIR/root/usr/bin:$PATH nohup setsid nsenter --net="/run/netns/$NETNS" dockerd \
     --data-root "$DIR/data" --exec-root "$DIR/exec" --pidfile "$DIR/dockerd.pid" -H "$SOCKET" \
-    --bridge "$BRIDGE" --iptables=false >"$DIR/dockerd.log" 2>&1 </dev/null &
+    --iptables=false >"$DIR/dockerd.log" 2>&1 </dev/null &
   for _ in $(seq 1 60); do
     legacy version >/dev/null 2>&1 && return
     sleep 0.5
