@@ -2,6 +2,7 @@
 // size, mode and sha256. Sorted, so identical input gives identical bytes.
 import { createHash } from "node:crypto";
 import type { Plan, RootFS } from "../closure/index.js";
+import { forEachConcurrently } from "../concurrency.js";
 
 export const MANIFEST_PATH = "/.sidebundle/manifest.lock";
 
@@ -10,8 +11,7 @@ export interface ManifestOptions {
   entries: string[];
 }
 
-/** Files are read this many at a time: each read is a round trip to BuildKit. */
-const CONCURRENT_READS = 16;
+const CONCURRENT_READS = 32;
 
 /** The manifest's text; `digests` holds the sha256 of every file of the plan. */
 export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, opts: ManifestOptions): string {
@@ -27,14 +27,9 @@ export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, opts:
 /** sha256 of each file's content (a symlink's is its target's), read a few at a time. */
 export async function fileDigests(fs: RootFS, files: string[]): Promise<Map<string, string>> {
   const digests = new Map<string, string>();
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const path = files[next++];
-      digests.set(path, createHash("sha256").update(await fs.readFile(path)).digest("hex"));
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENT_READS }, worker));
+  await forEachConcurrently(files, CONCURRENT_READS, async (path) => {
+    digests.set(path, createHash("sha256").update(await fs.readFile(path)).digest("hex"));
+  });
   return digests;
 }
 

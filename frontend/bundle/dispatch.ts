@@ -48,6 +48,7 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const events = logs.flatMap((l) => l.events);
   const unavailable = logs.find((l) => l.unavailable)?.unavailable;
   const fs = new RefFS(gw, src.ref);
+  await fs.prefetch(tracedPaths(events));
   const plan = await closure(ctx, ins, spec, src, fs, events);
   const files = plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
@@ -94,6 +95,12 @@ async function launchSpecs(ctx: BundleContext, ins: Instruction, spec: BundleSpe
     launches.set(name, launch);
   }
   return launches;
+}
+
+/** Paths the trace found in the source: what the closure computation will look at. */
+function tracedPaths(events: TraceEvent[]): string[] {
+  const elsewhere = /^\/(proc|sys|dev)(\/|$)|^\/\.sidebundle-/;
+  return events.flatMap((e) => ((e.type === "file" || e.type === "exec") && e.result >= 0 && e.abs && !elsewhere.test(e.abs) ? [e.abs] : []));
 }
 
 interface TraceLog {
