@@ -3,6 +3,7 @@
 // manifest and --mkdir directories. Writing into a directory changes its time, so the tree is
 // then copied once more, whole, with every time fixed: the layer is reproducible.
 import { FileActions, State, type OpOptions } from "../../llb/index.js";
+import { basename } from "node:path";
 import type { Plan } from "../closure/index.js";
 import { MANIFEST_PATH } from "./manifest.js";
 
@@ -38,13 +39,13 @@ function treeActions(source: State, plan: Plan, opts: AssembleOptions): FileActi
   actions = actions.mkdir("/.sidebundle", 0o755, { parents: true }).mkfile(MANIFEST_PATH, 0o644, opts.manifest);
   for (const d of opts.mkdir) actions = actions.mkdir(d.path, d.mode, { parents: true });
   for (const entry of opts.installTo?.entries ?? []) {
-    const dest = `${opts.installTo!.dir}/${entry.slice(entry.lastIndexOf("/") + 1)}`;
+    const dest = `${opts.installTo!.dir}/${basename(entry)}`;
     actions = actions.copy(source, entry, dest, { followSymlink: true, createDestPath: true });
   }
   return actions;
 }
 
 /** An include pattern that matches exactly this path: relative, with glob characters escaped. */
-function includePattern(path: string): string {
+export function includePattern(path: string): string {
   return path.slice(1).replace(/[*?[\]\\]/g, "\\$&");
 }

@@ -6,6 +6,7 @@
 import { FileActions, State, type OpOptions, type Platform } from "../../llb/index.js";
 import type { LaunchSpec, Plan } from "../closure/index.js";
 import { TOOLS_DIR, toolsState } from "../trace/tools.js";
+import { includePattern } from "./assemble.js";
 
 export interface PortableOptions {
   manifest: string;
@@ -50,7 +51,7 @@ function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActi
   }
   const kept = plan.entries.filter((e) => e.kind === "file" || (e.kind === "symlink" && !e.target.startsWith("/")));
   if (kept.length) {
-    const includePatterns = kept.map((e) => e.path.slice(1).replace(/[*?[\]\\]/g, "\\$&"));
+    const includePatterns = kept.map((e) => includePattern(e.path));
     actions = actions.copy(source, "/", "/payload", { includePatterns, dirCopyContents: true, createDestPath: true });
   }
   for (const e of plan.entries) {

@@ -1,5 +1,6 @@
 // One BUNDLE instruction, end to end: solve the source, trace, compute the closure, assemble.
 // Every op carries the BUNDLE's lines, so a failure in any of them shows the user's line.
+import { basename } from "node:path";
 import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform, type State } from "../../llb/index.js";
 import { computeClosure, launchSpec, parseTrace, type LaunchSpec, type Plan, type TraceEvent } from "../closure/index.js";
 import { parseBundle, type BundleSpec } from "../dockerfile/bundle-spec.js";
@@ -84,7 +85,7 @@ async function launchSpecs(ctx: BundleContext, ins: Instruction, spec: BundleSpe
   const launches = new Map<string, LaunchSpec>();
   const modes = new Map(plan.entries.map((e) => [e.path, e.kind === "symlink" ? 0 : e.mode]));
   for (const entry of spec.entries) {
-    const name = entry.slice(entry.lastIndexOf("/") + 1);
+    const name = basename(entry);
     if (launches.has(name)) throw errorAt(ctx.df, ins, `BUNDLE: two entries are named ${name}; a portable bundle has one bin/${name}`);
     const launch = await launchSpec(fs, entry, envRecord(src.config.Env)).catch((err: Error) => {
       throw errorAt(ctx.df, ins, `BUNDLE: ${err.message}`);

@@ -1,6 +1,7 @@
 // Reads the Dockerfile the way BuildKit's own Dockerfile frontend (dockerui) does: from the
 // `dockerfile` input if the client sent one, else from the client's `dockerfile` local.
 // Identical source op bytes make our load and the builtin's one shared (cached) vertex.
+import { posix } from "node:path";
 import { State } from "../../llb/index.js";
 import { BuildkitError, FrontendError } from "../gateway/errors.js";
 import type { Gateway } from "../gateway/client.js";
@@ -14,6 +15,7 @@ export interface DockerfileSource {
 }
 
 const DEFAULT_NAME = "Dockerfile";
+const { basename, dirname, join } = posix;
 
 /** Undefined when the context is a git or HTTP URL: then the Dockerfile lives in that context. */
 export async function readDockerfile(gw: Gateway, opts: FrontendOptions): Promise<DockerfileSource | undefined> {
@@ -62,17 +64,4 @@ async function readWithLowercaseFallback(gw: Gateway, ref: string, filename: str
 /** Git and HTTP(S) contexts, which dockerui detects before anything else. */
 function isRemoteContext(context: string | undefined): boolean {
   return !!context && /^(git:\/\/|git@|github\.com\/|https?:\/\/)/.test(context);
-}
-
-function basename(p: string): string {
-  return p.slice(p.lastIndexOf("/") + 1);
-}
-
-function dirname(p: string): string {
-  const i = p.lastIndexOf("/");
-  return i < 0 ? "" : p.slice(0, i);
-}
-
-function join(dir: string, name: string): string {
-  return dir ? `${dir}/${name}` : name;
 }
