@@ -10,8 +10,10 @@ import { includePattern } from "./assemble.js";
 
 export interface PortableOptions {
   manifest: string;
-  /** sha256 of every file and absolute symlink of the plan. */
+  /** sha256 of every file of the plan. */
   digests: ReadonlyMap<string, string>;
+  /** --mkdir directories, made in the payload. */
+  mkdir: { path: string; mode: number }[];
   launches: ReadonlyMap<string, LaunchSpec>;
   /** Where the bundle goes in the image ("/" for its root). */
   prefix: string;
@@ -59,6 +61,7 @@ function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActi
       actions = actions.copy(source, e.path, `/payload${e.path}`, { followSymlink: true, createDestPath: true });
     }
   }
+  for (const d of opts.mkdir) actions = actions.mkdir(`/payload${d.path}`, d.mode, { parents: true });
   actions = actions.mkdir("/bin", 0o755).mkdir("/launch", 0o755);
   for (const [name, spec] of opts.launches) {
     actions = actions

@@ -69,15 +69,14 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
 }
 
 async function assembleLayout(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, fs: RefFS, plan: Plan, op: OpOptions): Promise<State> {
-  const hashed = plan.entries.filter((e) => e.kind === "file" || (spec.layout === "portable" && e.kind === "symlink" && e.target.startsWith("/")));
-  const digests = await fileDigests(fs, hashed.map((e) => e.path));
+  const digests = await fileDigests(fs, plan.entries.flatMap((e) => (e.kind === "file" ? [e.path] : [])));
   const text = manifest(plan, digests, { source: spec.from, entries: spec.entries });
   if (spec.layout === "rootfs") {
     const installTo = spec.installTo ? { dir: spec.installTo, entries: entryPaths(plan) } : undefined;
     return assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, timestamp: ctx.timestamp }, op);
   }
   const launches = await launchSpecs(ctx, ins, spec, src, fs, plan);
-  return assemblePortable(src.state, plan, { manifest: text, digests, launches, prefix: spec.prefix, timestamp: ctx.timestamp, platform: ctx.platform }, op);
+  return assemblePortable(src.state, plan, { manifest: text, digests, launches, mkdir: spec.mkdir, prefix: spec.prefix, timestamp: ctx.timestamp, platform: ctx.platform }, op);
 }
 
 /** One launcher per entry, named after it; the loader ignores library paths for setuid programs. */
