@@ -8,13 +8,14 @@ import { docker, dockerOk, requireFrontendImage, tarEntries, type TarEntry } fro
 const DOCKERFILE = `# syntax=sidebundle/frontend
 FROM debian:bookworm-slim AS build
 ENV FROM_SOURCE=1
-RUN mkdir -p /data && echo keep > /data/keep.txt && echo drop > /data/drop.txt
+RUN mkdir -p /data /srv && echo keep > /data/keep.txt && echo drop > /data/drop.txt && echo traced > /srv/traced.txt
 
 FROM scratch
 BUNDLE --from=build --env=none --mkdir=/var/empty:700 --install-to=/bin \\
        --include='/data/*' --exclude=/data/drop.txt \\
        --trace-stdin="b a c" --trace="tr ' ' '\\n' | sort" \\
-       --test="sort --version" \\
+       --trace-env=INPUT=traced.txt --trace-workdir=/srv --trace='sort "$INPUT"' \\
+       --test="sort" --test-stdin="b a" --test-stdout="b a" \\
        /usr/bin/sort
 `;
 
@@ -46,6 +47,10 @@ describe("BUNDLE flags", () => {
     const sort = manifest.paths.find((p) => p.path === "/usr/bin/sort")!;
     expect(sort.reasons).toContain("entry");
     expect(sort.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("--trace-env and --trace-workdir: the traced file, found relative to the workdir", () => {
+    expect(names()).toContain("srv/traced.txt");
   });
 
   it("--include and --exclude", () => {
