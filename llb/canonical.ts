@@ -18,7 +18,7 @@ export function decodePlain(type: protobuf.Type, bytes: Uint8Array): Plain {
   return type.toObject(type.decode(bytes), { longs: Long, bytes: Uint8Array as never, defaults: false }) as Plain;
 }
 
-export function canonicalize(type: protobuf.Type, value: Plain): Plain {
+function canonicalize(type: protobuf.Type, value: Plain): Plain {
   type.resolveAll();
   const out: Plain = {};
   for (const field of type.fieldsArray) {

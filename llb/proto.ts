@@ -11,9 +11,5 @@ protobuf.configure();
 
 export const root = protobuf.parse(opsProto, { keepCase: true }).root;
 
-export function messageType(name: string): protobuf.Type {
-  return root.lookupType(name);
-}
-
-export const OpType = messageType("pb.Op");
-export const DefinitionType = messageType("pb.Definition");
+export const OpType = root.lookupType("pb.Op");
+export const DefinitionType = root.lookupType("pb.Definition");

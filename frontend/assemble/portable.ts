@@ -88,7 +88,7 @@ function packList(plan: Plan, digests: ReadonlyMap<string, string>): string {
 }
 
 /** The launcher's configuration (tracer-static/README.md): key=value lines. */
-export function launchConfig(spec: LaunchSpec): string {
+function launchConfig(spec: LaunchSpec): string {
   const lines = [
     ...(spec.loader ? [`loader=${spec.loader}`] : []),
     ...spec.libraryPath.map((dir) => `library-path=${dir}`),

@@ -110,7 +110,7 @@ function missingAsUndefined(err: unknown): undefined {
   throw err;
 }
 
-export function toFileStat(stat: Stat): FileStat {
+function toFileStat(stat: Stat): FileStat {
   const mode = stat.mode >>> 0;
   const type = mode & MODE_DIR ? "dir" : mode & MODE_SYMLINK ? "symlink" : mode & MODE_IRREGULAR ? "other" : "file";
   const special = (mode & MODE_SETUID ? 0o4000 : 0) | (mode & MODE_SETGID ? 0o2000 : 0) | (mode & MODE_STICKY ? 0o1000 : 0);
