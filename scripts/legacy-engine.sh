@@ -31,6 +31,7 @@ start() {
   ip netns list | grep -qw "$NETNS" || ip netns add "$NETNS"
   ip netns exec "$NETNS" ip link set lo up
   log "starting dockerd 20.10"
+  rm -f "$DIR/dockerd.pid"
   # nsenter, not `ip netns exec`, which mounts a new /sys and so hides the cgroup hierarchy.
   PATH=$DIR/root/usr/sbin:$DIR/root/usr/bin:$PATH nohup setsid nsenter --net="/run/netns/$NETNS" dockerd \
     --data-root "$DIR/data" --exec-root "$DIR/exec" --pidfile "$DIR/dockerd.pid" -H "$SOCKET" \
