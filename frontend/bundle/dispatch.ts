@@ -3,7 +3,7 @@
 import { basename } from "node:path";
 import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform, type State } from "../../llb/index.js";
 import { computeClosure, launchSpec, parseTrace, type LaunchSpec, type Plan, type TraceEvent } from "../closure/index.js";
-import { parseBundle, type BundleSpec } from "../dockerfile/bundle-spec.js";
+import { parseBundle, type BundleSpec, type Command } from "../dockerfile/bundle-spec.js";
 import type { Overrides } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
@@ -14,7 +14,7 @@ import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import { RefFS } from "../source/ref-fs.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
-import { OUT_DIR, TOOLS_DIR, TRACE_LOG } from "../trace/tools.js";
+import { isUnder, OWN_DIRS, TRACE_LOG } from "../trace/tools.js";
 import { traceRun } from "../trace/trace-run.js";
 import { payloadRoot, readOutcome, testFailure, testRun } from "../verify/test-run.js";
 
@@ -97,10 +97,11 @@ async function launchSpecs(ctx: BundleContext, ins: Instruction, spec: BundleSpe
   return launches;
 }
 
+const NOT_IN_SOURCE = ["/proc", "/sys", "/dev", ...OWN_DIRS];
+
 /** Paths the trace found in the source: what the closure computation will look at. */
 function tracedPaths(events: TraceEvent[]): string[] {
-  const elsewhere = /^\/(proc|sys|dev)(\/|$)|^\/\.sidebundle-/;
-  return events.flatMap((e) => ((e.type === "file" || e.type === "exec") && e.result >= 0 && e.abs && !elsewhere.test(e.abs) ? [e.abs] : []));
+  return events.flatMap((e) => ((e.type === "file" || e.type === "exec") && e.result >= 0 && e.abs && !isUnder(e.abs, NOT_IN_SOURCE) ? [e.abs] : []));
 }
 
 interface TraceLog {
@@ -109,7 +110,7 @@ interface TraceLog {
   unavailable?: string;
 }
 
-async function trace(ctx: BundleContext, src: Source, spec: BundleSpec, op: OpOptions, cmd: BundleSpec["traces"][number]): Promise<TraceLog> {
+async function trace(ctx: BundleContext, src: Source, spec: BundleSpec, op: OpOptions, cmd: Command): Promise<TraceLog> {
   const log = traceRun(src, spec, cmd, ctx.platform, op);
   const result = await ctx.gw.solve({ Definition: log.marshal() });
   const text = Buffer.from(await new RefFS(ctx.gw, result.ref?.id ?? "").readFile(`/${TRACE_LOG}`)).toString("utf8");
@@ -128,7 +129,7 @@ async function closure(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
       include: spec.include,
       exclude: spec.exclude,
       allowGpuLibs: spec.allowGpuLibs,
-      ignore: [TOOLS_DIR, OUT_DIR],
+      ignore: OWN_DIRS,
     });
     for (const e of plan.entries) {
       if (e.kind === "file" && e.reasons.includes("entry") && !(e.mode & 0o111)) throw new Error(`entry ${e.path} is not executable`);

@@ -7,6 +7,12 @@ export const TOOLS_DIR = "/.sidebundle-tools";
 /** Where a tool run writes what the frontend reads back. */
 export const OUT_DIR = "/.sidebundle-out";
 export const TRACE_LOG = "trace.jsonl";
+/** Our own mounts in a traced rootfs: what a trace sees there is never the program's. */
+export const OWN_DIRS = [TOOLS_DIR, OUT_DIR];
+
+export function isUnder(path: string, dirs: readonly string[]): boolean {
+  return dirs.some((dir) => path === dir || path.startsWith(`${dir}/`));
+}
 
 const TRACER = `${TOOLS_DIR}/sidebundle-trace`;
 const STDIN_FILE = `${TOOLS_DIR}/stdin`;

@@ -7,7 +7,7 @@ import { shellWords } from "../dockerfile/words.js";
 import type { Gateway } from "../gateway/client.js";
 import { RefFS } from "../source/ref-fs.js";
 import type { Source } from "../source/source.js";
-import { OUT_DIR, TOOLS_DIR, TRACE_LOG, runTraced } from "../trace/tools.js";
+import { isUnder, OUT_DIR, OWN_DIRS, TRACE_LOG, runTraced } from "../trace/tools.js";
 
 const STDOUT = "stdout";
 
@@ -44,12 +44,17 @@ function testEnv(src: Source, spec: BundleSpec): string[] | undefined {
   const env = spec.env === "inherit" ? (src.config.Env ?? []) : [];
   if (spec.layout === "rootfs") return env.length ? env : undefined;
   const path = env.find((kv) => kv.startsWith("PATH="))?.slice(5) ?? "/usr/local/bin:/usr/bin:/bin";
-  return [...env.filter((kv) => !kv.startsWith("PATH=")), `PATH=${payloadRoot(spec).replace(/payload$/, "bin")}:${path}`];
+  return [...env.filter((kv) => !kv.startsWith("PATH=")), `PATH=${portableRoot(spec)}/bin:${path}`];
 }
 
 /** Where the bundle's runtime paths are in the tested rootfs. */
 export function payloadRoot(spec: BundleSpec): string {
-  return spec.layout === "portable" ? `${spec.prefix.replace(/\/$/, "")}/payload` : "";
+  return spec.layout === "portable" ? `${portableRoot(spec)}/payload` : "";
+}
+
+/** The portable bundle's directory in the image, without a trailing slash ("" for the root). */
+function portableRoot(spec: BundleSpec): string {
+  return spec.prefix.replace(/\/$/, "");
 }
 
 export async function readOutcome(gw: Gateway, out: State, source: RootFS, bundle: ReadonlySet<string>, payload: string): Promise<TestOutcome> {
@@ -66,10 +71,10 @@ async function missingFiles(events: TraceEvent[], source: RootFS, bundle: Readon
   for (const e of events) {
     if ((e.type !== "file" && e.type !== "exec") || e.result >= 0 || !e.abs?.startsWith(`${payload}/`)) continue;
     const path = e.abs.slice(payload.length);
-    if (!bundle.has(path)) misses.add(path);
+    if (!bundle.has(path) && !isUnder(path, OWN_DIRS)) misses.add(path);
   }
   const present = await Promise.all([...misses].map(async (p) => ((await source.lstat(p)) ? p : undefined)));
-  return present.filter((p): p is string => p !== undefined && !p.startsWith(TOOLS_DIR) && !p.startsWith(OUT_DIR)).sort();
+  return present.filter((p): p is string => p !== undefined).sort();
 }
 
 /** The one-line failure report, or undefined when the test passed. */
