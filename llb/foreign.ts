@@ -2,7 +2,7 @@
 // with their metadata and source map: re-encoding would drop fields this schema does not know.
 import { decodePlain } from "./canonical.js";
 import type { Definition } from "./marshal.js";
-import { OpType } from "./proto.js";
+import { DefinitionType, OpType } from "./proto.js";
 import type { InputRef, MarshalContext, Vertex } from "./vertex.js";
 
 export class ForeignVertex implements Vertex {
@@ -23,4 +23,9 @@ export function definitionResult(def: Definition): InputRef {
   const input = op.inputs?.[0];
   if (!input) throw new Error("definition has no terminal op");
   return { digest: input.digest, index: input.index?.toNumber() ?? 0 };
+}
+
+/** A pb.Definition from its wire bytes, as the gateway would have decoded it. */
+export function decodeDefinition(bytes: Uint8Array): Definition {
+  return DefinitionType.toObject(DefinitionType.decode(bytes), { longs: Number, arrays: true, objects: true }) as Definition;
 }

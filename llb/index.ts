@@ -7,7 +7,7 @@ export type { ImageOptions, LocalOptions } from "./source.js";
 export { normalizeImageRef } from "./source.js";
 export { SourceMap, type SourceLocation, type LineRange } from "./source-map.js";
 export { digestOf, type Definition, type OpMetadata } from "./marshal.js";
-export { definitionResult } from "./foreign.js";
+export { decodeDefinition, definitionResult } from "./foreign.js";
 export { decodePlain, encodeCanonical } from "./canonical.js";
 export { root as protoRoot, OpType, DefinitionType } from "./proto.js";
 export type { OpOptions, Platform } from "./vertex.js";

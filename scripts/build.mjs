@@ -1,5 +1,5 @@
 // Builds everything `npm run image` and the tests use into dist/:
-// the frontend bundled by esbuild into one file, and the static C tools.
+// the frontend and the resolve op's program bundled by esbuild, and the static C tools.
 import { execFileSync } from "node:child_process";
 import { chmodSync } from "node:fs";
 import { build } from "esbuild";
@@ -9,6 +9,8 @@ const common = { bundle: true, platform: "node", target: "node20", format: "esm"
 const banner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
 
 await build({ ...common, banner, entryPoints: ["frontend/main.ts"], outfile: "dist/frontend.mjs" });
+// The resolve op's program, which the frontend runs in its own image (frontend/resolve/).
+await build({ ...common, banner, entryPoints: ["frontend/resolve/main.ts"], outfile: "dist/sidebundle-resolve.mjs" });
 await build({ ...common, banner: { js: "#!/usr/bin/env node\n" + banner.js }, entryPoints: ["frontend/cli.ts"], outfile: "dist/sidebundle.js" });
 chmodSync("dist/sidebundle.js", 0o755);
 // The static musl tracer (tracer-static/Makefile writes dist/sidebundle-trace).

@@ -40,7 +40,8 @@ start_engine() {
   log "starting dockerd (data root $ENGINE_DIR/data)"
   rm -f "$SOCKET" "$ENGINE_DIR/dockerd.pid"
   # The classic image store makes `# syntax=<local image>` use the local image.
-  nohup setsid dockerd --data-root "$ENGINE_DIR/data" --exec-root "$ENGINE_DIR/exec" \
+  # It outlives the test run, so it must not use the run's temporary directory.
+  nohup setsid env -u TMPDIR dockerd --data-root "$ENGINE_DIR/data" --exec-root "$ENGINE_DIR/exec" \
     --pidfile "$ENGINE_DIR/dockerd.pid" -H "$DOCKER_HOST" \
     >"$ENGINE_DIR/dockerd.log" 2>&1 </dev/null &
   for _ in $(seq 1 120); do

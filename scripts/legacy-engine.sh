@@ -33,7 +33,7 @@ start() {
   log "starting dockerd 20.10"
   rm -f "$DIR/dockerd.pid"
   # nsenter, not `ip netns exec`, which mounts a new /sys and so hides the cgroup hierarchy.
-  PATH=$DIR/root/usr/sbin:$DIR/root/usr/bin:$PATH nohup setsid nsenter --net="/run/netns/$NETNS" dockerd \
+  PATH=$DIR/root/usr/sbin:$DIR/root/usr/bin:$PATH nohup setsid env -u TMPDIR nsenter --net="/run/netns/$NETNS" dockerd \
     --data-root "$DIR/data" --exec-root "$DIR/exec" --pidfile "$DIR/dockerd.pid" -H "$SOCKET" \
     --iptables=false >"$DIR/dockerd.log" 2>&1 </dev/null &
   for _ in $(seq 1 60); do

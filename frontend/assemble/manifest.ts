@@ -1,8 +1,6 @@
 // /.sidebundle/manifest.lock: every path of the bundle with why it is there; files with their
 // size, mode and sha256. Sorted, so identical input gives identical bytes.
-import { createHash } from "node:crypto";
-import type { Plan, RootFS } from "../closure/index.js";
-import { forEachConcurrently } from "../concurrency.js";
+import type { Plan } from "../closure/index.js";
 
 export const MANIFEST_PATH = "/.sidebundle/manifest.lock";
 
@@ -10,8 +8,6 @@ export interface ManifestOptions {
   source: string;
   entries: string[];
 }
-
-const CONCURRENT_READS = 32;
 
 /** The manifest's text; `digests` holds the sha256 of every file of the plan. */
 export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, opts: ManifestOptions): string {
@@ -31,15 +27,6 @@ export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, opts:
  */
 function stableReasons(reasons: string[]): string[] {
   return [...new Set(reasons.map((r) => r.replace(/ by pid \d+ \((.*)\)$/, " by $1")))].sort();
-}
-
-/** sha256 of each file's content (a symlink's is its target's), read a few at a time. */
-export async function fileDigests(fs: RootFS, files: string[]): Promise<Map<string, string>> {
-  const digests = new Map<string, string>();
-  await forEachConcurrently(files, CONCURRENT_READS, async (path) => {
-    digests.set(path, createHash("sha256").update(await fs.readFile(path)).digest("hex"));
-  });
-  return digests;
 }
 
 function octal(mode: number): string {

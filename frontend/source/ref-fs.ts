@@ -1,18 +1,14 @@
-// The closure engine's read-only filesystem over a BuildKit result (a gateway ref): ranged
-// ReadFile and one-level ReadDir. StatFile follows symlinks on Docker 26 (BuildKit 0.13), so
+// A read-only RootFS over a BuildKit result (a gateway ref): what the frontend reads of op
+// outputs, and of a source when a --test fails. Ranged ReadFile and one-level ReadDir. StatFile follows symlinks on Docker 26 (BuildKit 0.13), so
 // lstat and readlink read the entry from its parent directory's listing, which never follows.
 // Each directory is listed once: a ref never changes, and a round trip costs more than a listing.
 import { BuildkitError } from "../gateway/errors.js";
 import type { Gateway } from "../gateway/client.js";
 import type { Stat } from "../gateway/types.js";
 import type { ByteRange, FileStat, RootFS } from "../closure/index.js";
-import { forEachConcurrently } from "../concurrency.js";
 
 // Before BuildKit 0.14 the gateway's messages are capped at 4 MiB.
 const CHUNK = 4 << 20;
-/** What the closure engine reads first of a file: the ELF header and program headers, or "#!". */
-const HEAD = 1024;
-const CONCURRENT = 32;
 
 // Go's os.FileMode type and special bits, as StatFile reports them.
 const MODE_DIR = 2 ** 31;
@@ -23,9 +19,6 @@ const MODE_STICKY = 2 ** 20;
 const MODE_IRREGULAR = 2 ** 26 | 2 ** 25 | 2 ** 24 | 2 ** 21 | 2 ** 19; // device, pipe, socket, chardev, irregular
 
 export class RefFS implements RootFS {
-  /** Bytes read through ReadFile, for the benchmark's bytes-read figure. */
-  bytesRead = 0;
-  private readonly heads = new Map<string, Promise<Uint8Array>>();
   private readonly listings = new Map<string, Promise<Map<string, Stat> | undefined>>();
 
   constructor(
@@ -34,8 +27,6 @@ export class RefFS implements RootFS {
   ) {}
 
   async readFile(path: string, range?: ByteRange): Promise<Uint8Array> {
-    const head = range && range.offset === 0 && range.length <= HEAD ? this.heads.get(path) : undefined;
-    if (head) return (await head).subarray(0, range!.length);
     if (range) return this.read(path, range.offset, range.length);
     const size = (await this.lstat(path))?.size ?? 0;
     return size <= CHUNK ? this.read(path) : this.read(path, 0, size);
@@ -56,25 +47,6 @@ export class RefFS implements RootFS {
     const stat = await this.entry(path);
     if (!stat?.linkname) throw new Error(`${path} is not a symlink`);
     return stat.linkname;
-  }
-
-  /**
-   * Fetches, a few at a time, what a closure computation over these paths asks for first: the
-   * listings of their directories and the heads of their regular files (ELF headers, shebangs).
-   * The computation then finds them cached instead of waiting for one round trip after another.
-   */
-  async prefetch(paths: Iterable<string>): Promise<void> {
-    const unique = [...new Set(paths)];
-    const dirs = [...new Set(unique.flatMap(ancestors))];
-    await forEachConcurrently(dirs, CONCURRENT, async (dir) => void (await this.listing(dir)));
-    await forEachConcurrently(unique, CONCURRENT, async (path) => {
-      const stat = await this.lstat(path);
-      if (stat?.type === "file" && !this.heads.has(path)) {
-        const head = this.read(path, 0, HEAD);
-        this.heads.set(path, head);
-        await head.catch(() => this.heads.delete(path));
-      }
-    });
   }
 
   private async entry(path: string): Promise<Stat | undefined> {
@@ -99,9 +71,7 @@ export class RefFS implements RootFS {
       for (let o = 0; o < range.length; o += CHUNK) parts.push(await this.read(path, range.offset + o, Math.min(CHUNK, range.length - o)));
       return Buffer.concat(parts);
     }
-    const data = await this.gw.readFile(this.ref, path, range);
-    this.bytesRead += data.length;
-    return data;
+    return this.gw.readFile(this.ref, path, range);
   }
 }
 
@@ -115,11 +85,4 @@ function toFileStat(stat: Stat): FileStat {
   const type = mode & MODE_DIR ? "dir" : mode & MODE_SYMLINK ? "symlink" : mode & MODE_IRREGULAR ? "other" : "file";
   const special = (mode & MODE_SETUID ? 0o4000 : 0) | (mode & MODE_SETGID ? 0o2000 : 0) | (mode & MODE_STICKY ? 0o1000 : 0);
   return { type, mode: (mode & 0o777) | special, size: stat.size ?? 0 };
-}
-
-/** "/a/b/c" → "/", "/a", "/a/b": the directories whose listings a lookup of the path reads. */
-function ancestors(path: string): string[] {
-  const dirs = ["/"];
-  for (let cut = path.indexOf("/", 1); cut > 0; cut = path.indexOf("/", cut + 1)) dirs.push(path.slice(0, cut));
-  return dirs;
 }

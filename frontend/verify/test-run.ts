@@ -14,8 +14,7 @@ const STDOUT = "stdout";
 export interface TestOutcome {
   status: number;
   stdout: string;
-  /** Paths the command failed to find that exist in the source, sorted. */
-  missing: string[];
+  events: TraceEvent[];
 }
 
 /** The test's output state: the trace log and the command's stdout. */
@@ -57,18 +56,27 @@ function portableRoot(spec: BundleSpec): string {
   return spec.prefix.replace(/\/$/, "");
 }
 
-export async function readOutcome(gw: Gateway, out: State, source: RootFS, bundle: ReadonlySet<string>, payload: string): Promise<TestOutcome> {
+export async function readOutcome(gw: Gateway, out: State): Promise<TestOutcome> {
   const ref = (await gw.solve({ Definition: out.marshal() })).ref?.id ?? "";
   const fs = new RefFS(gw, ref);
   const events = parseTrace(Buffer.from(await fs.readFile(`/${TRACE_LOG}`)).toString("utf8"));
   const stdout = Buffer.from(await fs.readFile(`/${STDOUT}`)).toString("utf8");
   const end = events.find((e) => e.type === "end");
-  return { status: end && "status" in end ? end.status : -1, stdout, missing: await missingFiles(events, source, bundle, payload) };
+  return { status: end && "status" in end ? end.status : -1, stdout, events };
 }
 
-async function missingFiles(events: TraceEvent[], source: RootFS, bundle: ReadonlySet<string>, payload: string): Promise<string[]> {
+export function passed(spec: BundleSpec, outcome: TestOutcome): boolean {
+  const wrongOutput = spec.testStdout !== undefined && outcome.stdout !== spec.testStdout && outcome.stdout !== `${spec.testStdout}\n`;
+  return outcome.status === 0 && !wrongOutput;
+}
+
+/**
+ * Paths the test failed to find that are not in the bundle but exist in the source, sorted.
+ * `payload` is where the bundle's runtime paths are in the tested rootfs.
+ */
+export async function missingFiles(outcome: TestOutcome, source: RootFS, bundle: ReadonlySet<string>, payload: string): Promise<string[]> {
   const misses = new Set<string>();
-  for (const e of events) {
+  for (const e of outcome.events) {
     if ((e.type !== "file" && e.type !== "exec") || e.result >= 0 || !e.abs?.startsWith(`${payload}/`)) continue;
     const path = e.abs.slice(payload.length);
     if (!bundle.has(path) && !isUnder(path, OWN_DIRS)) misses.add(path);
@@ -77,16 +85,14 @@ async function missingFiles(events: TraceEvent[], source: RootFS, bundle: Readon
   return present.filter((p): p is string => p !== undefined).sort();
 }
 
-/** The one-line failure report, or undefined when the test passed. */
-export function testFailure(cmd: Command, spec: BundleSpec, outcome: TestOutcome): string | undefined {
-  const wrongOutput = spec.testStdout !== undefined && outcome.stdout !== spec.testStdout && outcome.stdout !== `${spec.testStdout}\n`;
-  if (outcome.status === 0 && !wrongOutput) return undefined;
+/** The one-line report of a test that did not pass. */
+export function failureReport(cmd: Command, spec: BundleSpec, outcome: TestOutcome, missing: string[]): string {
   const what = outcome.status !== 0 ? `exited with status ${outcome.status}` : `printed ${JSON.stringify(head(outcome.stdout))}, expected ${JSON.stringify(spec.testStdout)}`;
-  const missing = outcome.missing.length
-    ? `; missing from the bundle but present in the source: ${outcome.missing.join(", ")} (add them with --include or a --trace that uses them)`
+  const missed = missing.length
+    ? `; missing from the bundle but present in the source: ${missing.join(", ")} (add them with --include or a --trace that uses them)`
     : "";
   const output = outcome.status !== 0 && outcome.stdout ? `; its output ended with ${JSON.stringify(tail(outcome.stdout))}` : "";
-  return `--test "${cmd.text}" ${what}${output}${missing}`;
+  return `--test "${cmd.text}" ${what}${output}${missed}`;
 }
 
 function head(text: string): string {

@@ -26,7 +26,7 @@ describe("BUNDLE for linux/arm64 on an amd64 engine", () => {
     const dir = mkdtempSync(join(tmpdir(), "sb-arm64-"));
     writeFileSync(join(dir, "Dockerfile"), DOCKERFILE);
     const build = await dockerOk(["buildx", "build", "--progress=plain", "--platform", "linux/arm64", "--tag", "sidebundle-e2e/sort:arm64", dir]);
-    expect(build.stderr).toMatch(/\[sidebundle 1\/2\] trace: sort --version/);
+    expect(build.stderr).toMatch(/\[sidebundle 1\/3\] trace: sort --version/);
     expect(build.stderr).not.toMatch(/tracing is unavailable/);
     const arch = await dockerOk(["image", "inspect", "--format", "{{.Architecture}}", "sidebundle-e2e/sort:arm64"]);
     expect(arch.stdout.trim()).toBe("arm64");

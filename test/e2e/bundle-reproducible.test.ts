@@ -1,8 +1,17 @@
 // Identical input gives identical output: two --no-cache builds of a BUNDLE give the same
-// layer, and with SOURCE_DATE_EPOCH the same image digest.
+// layer, and with SOURCE_DATE_EPOCH the same image digest; a rebuild takes every step from the cache.
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dockerOk, requireFrontendImage } from "./docker.js";
+
+/** Each `[sidebundle k/n] …` vertex of a plain progress log, and whether BuildKit found it cached. */
+function sidebundleSteps(progress: string): Map<string, boolean> {
+  const steps = new Map<string, boolean>();
+  for (const [, id, name] of progress.matchAll(/^#(\d+) (\[sidebundle \d+\/\d+\] .*)$/gm)) {
+    steps.set(name, new RegExp(`^#${id} CACHED$`, "m").test(progress));
+  }
+  return steps;
+}
 
 const JQ = join(import.meta.dirname, "../../examples/jq");
 const PYTHON = join(import.meta.dirname, "../../examples/python");
@@ -36,5 +45,18 @@ describe("BUNDLE reproducibility", () => {
     const b = await build(epoch);
     expect(a.id).toMatch(/^sha256:/);
     expect(b.id).toBe(a.id);
+  });
+
+  it("takes every step from the cache when nothing changed: trace, resolve, assemble", async () => {
+    const args = ["buildx", "build", "--progress=plain", PYTHON];
+    await dockerOk(args);
+    const steps = sidebundleSteps((await dockerOk(args)).stderr);
+    expect([...steps.keys()]).toEqual([
+      "[sidebundle 1/3] trace: echo 1 2 3 | stats",
+      "[sidebundle 2/3] resolve closure",
+      expect.stringMatching(/^\[sidebundle 3\/3\] assemble: \d+ files, [\d.]+ MB \(tree\)$/),
+      expect.stringMatching(/^\[sidebundle 3\/3\] assemble: \d+ files, [\d.]+ MB$/),
+    ]);
+    expect([...steps.values()]).toEqual([true, true, true, true]);
   });
 });

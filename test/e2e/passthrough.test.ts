@@ -1,6 +1,6 @@
 // Plain Dockerfiles built through sidebundle/frontend and through the builtin Dockerfile
 // frontend must give the same files, the same image config and the same errors.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -44,11 +44,16 @@ function expectOurFrontend(run: Run): void {
 }
 
 async function exportTar(c: Case, frontend: Frontend) {
-  const tar = join(mkdtempSync(join(tmpdir(), "sb-tar-")), "out.tar");
-  const run = await build(c, frontend, ["--output", `type=tar,dest=${tar}`]);
-  if (run.code !== 0) throw new Error(`${frontend} build of ${c.name} failed:\n${run.stderr.slice(-3000)}`);
-  if (frontend === "sidebundle") expectOurFrontend(run);
-  return tarEntries(tar);
+  const dir = mkdtempSync(join(tmpdir(), "sb-tar-"));
+  try {
+    const tar = join(dir, "out.tar");
+    const run = await build(c, frontend, ["--output", `type=tar,dest=${tar}`]);
+    if (run.code !== 0) throw new Error(`${frontend} build of ${c.name} failed:\n${run.stderr.slice(-3000)}`);
+    if (frontend === "sidebundle") expectOurFrontend(run);
+    return await tarEntries(tar);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function imageConfig(c: Case, frontend: Frontend) {

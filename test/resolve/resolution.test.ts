@@ -1,0 +1,77 @@
+// resolveBundle, the resolve op's work, on this machine's own root (Debian bookworm) with a real
+// trace from sidebundle-trace, and on a small root where a library is missing.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { HostFS } from "../../frontend/closure/index.js";
+import { resolveBundle, type Resolved, type ResolveRequest } from "../../frontend/resolve/resolution.js";
+import { TRACER } from "../closure/traces.js";
+
+const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const request = (r: Partial<ResolveRequest>): ResolveRequest => ({
+  entries: [],
+  env: { PATH },
+  include: [],
+  exclude: [],
+  allowGpuLibs: false,
+  strict: false,
+  ignore: [],
+  launchers: false,
+  ...r,
+});
+
+function traceLog(argv: string[]): string {
+  const out = join(mkdtempSync(join(tmpdir(), "sb-resolution-")), "trace.jsonl");
+  execFileSync(TRACER, ["--output", out, "--", ...argv], { stdio: "ignore" });
+  return readFileSync(out, "utf8");
+}
+
+function sha256sum(path: string): string {
+  return execFileSync("sha256sum", [path], { encoding: "utf8" }).split(" ")[0];
+}
+
+describe("resolveBundle", () => {
+  const host = new HostFS("/");
+
+  it("plans what the trace touched, with every file's sha256 as sha256sum computes it", async () => {
+    const log = traceLog(["/usr/bin/python3", "-c", "import json"]);
+    const resolved = (await resolveBundle(host, request({ entries: ["python3"] }), [log])) as Resolved;
+    const files = resolved.plan.entries.flatMap((e) => (e.kind === "file" ? [e.path] : []));
+    expect(files).toContain("/usr/lib/python3.11/json/__init__.py");
+    expect(files).toContain("/usr/bin/python3.11");
+    expect(Object.keys(resolved.digests)).toEqual([...files].sort());
+    for (const path of ["/usr/bin/python3.11", "/usr/lib/python3.11/json/__init__.py"]) expect(resolved.digests[path]).toBe(sha256sum(path));
+    expect(resolved.launches).toBeUndefined();
+    expect(resolved.untraced).toBeUndefined();
+  });
+
+  it("gives each entry's launch spec for a portable bundle", async () => {
+    const resolved = (await resolveBundle(host, request({ entries: ["/usr/bin/python3", "sort"], launchers: true }), [])) as Resolved;
+    expect(resolved.launches?.["/usr/bin/python3"]).toMatchObject({ program: "/usr/bin/python3.11", argv0: "/usr/bin/python3" });
+    expect(resolved.launches?.sort).toMatchObject({ program: "/usr/bin/sort", argv0: "/usr/bin/sort" });
+  });
+
+  it("falls back to the entries alone when the trace says ptrace was unavailable", async () => {
+    const unavailable = '{"type":"unavailable","call":"PTRACE_SEIZE","error":"Operation not permitted","reason":"Yama ptrace_scope is 3"}\n';
+    const resolved = (await resolveBundle(host, request({ entries: ["sort"] }), [unavailable])) as Resolved;
+    expect(resolved.untraced).toBe("PTRACE_SEIZE: Operation not permitted: Yama ptrace_scope is 3");
+    expect(resolved.plan.entries.map((e) => e.path)).toContain("/usr/bin/sort");
+  });
+
+  it("reports what the user caused as one line: a missing entry, one not executable", async () => {
+    expect(await resolveBundle(host, request({ entries: ["no-such-program"] }), [])).toEqual({ error: expect.stringMatching(/no-such-program/) });
+    expect(await resolveBundle(host, request({ entries: ["/etc/passwd"] }), [])).toEqual({ error: "entry /etc/passwd is not executable" });
+  });
+
+  it("warns of an unresolved library, and fails on it with --strict", async () => {
+    const root = mkdtempSync(join(tmpdir(), "sb-resolution-root-"));
+    mkdirSync(join(root, "usr/bin"), { recursive: true });
+    copyFileSync("/usr/bin/sort", join(root, "usr/bin/sort"));
+    const lenient = (await resolveBundle(new HostFS(root), request({ entries: ["/usr/bin/sort"] }), [])) as Resolved;
+    expect(lenient.plan.warnings.join("\n")).toContain("unresolved: libc.so.6 needed by /usr/bin/sort");
+    const strict = await resolveBundle(new HostFS(root), request({ entries: ["/usr/bin/sort"], strict: true }), []);
+    expect(strict).toEqual({ error: expect.stringMatching(/^--strict: .*libc\.so\.6/) });
+  });
+});
