@@ -15,7 +15,7 @@ function build(dir: string, args: string[]): Promise<Run> {
 
 beforeAll(async () => {
   await requireFrontendImage();
-  const out = execFileSync("bash", ["scripts/legacy-engine.sh"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const out = execFileSync("bash", ["scripts/side-engine.sh", "legacy"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   legacy = { DOCKER_HOST: out.trim().split("\n").pop()! };
   const version = await docker(["version", "--format", "{{.Server.Version}}"], { env: legacy });
   expect(version.stdout).toMatch(/^20\.10\./);

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# A second engine for the end-to-end tests, beside the main one, with its own data root, socket and
+# network namespace (a dockerd deletes any docker0 it does not own, so two must not share one):
+#   legacy     Debian bookworm's own Docker 20.10 (BuildKit ~0.8), unpacked from its docker.io
+#              package (the main engine's packages stay installed);
+#   no-ptrace  the main engine's dockerd with a runc that denies ptrace to every container
+#              (scripts/no-ptrace/runc), as Yama ptrace_scope 3 would.
+# Its namespace has no way out: the images the tests need are copied from the main engine
+# (DOCKER_HOST). Idempotent; prints its DOCKER_HOST.
+set -euo pipefail
+
+KIND=${1:?usage: side-engine.sh legacy|no-ptrace}
+DIR=/var/lib/sidebundle-$KIND-engine
+SOCKET=unix://$DIR/docker.sock
+NETNS=sidebundle-$KIND
+: "${DOCKER_HOST:?DOCKER_HOST must name the main engine (scripts/engine.sh)}"
+log() { echo "side-engine $KIND: $*" >&2; }
+side() { DOCKER_HOST=$SOCKET docker "$@"; }
+
+unpack_legacy() {
+  [ -x "$DIR/root/usr/sbin/dockerd" ] && return
+  log "unpacking Debian bookworm's docker.io"
+  local version tmp
+  version=$(apt-cache madison docker.io | awk -F'|' '$3 ~ /bookworm\// {gsub(/ /, "", $2); print $2; exit}')
+  [ -n "$version" ] || { log "no bookworm docker.io in the apt sources"; exit 1; }
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download "docker.io=$version" >&2 2>/dev/null)
+  mkdir -p "$DIR/root"
+  dpkg -x "$tmp"/docker.io_*.deb "$DIR/root"
+  rm -rf "$tmp"
+}
+
+# The directories put first on dockerd's PATH.
+binaries() {
+  case $KIND in
+    legacy) unpack_legacy; echo "$DIR/root/usr/sbin:$DIR/root/usr/bin" ;;
+    # A copy: the engine outlives the checkout it was started from.
+    no-ptrace) install -D -m 755 "$(dirname "$0")/no-ptrace/runc" "$DIR/bin/runc"; echo "$DIR/bin" ;;
+    *) log "unknown kind (legacy or no-ptrace)"; exit 2 ;;
+  esac
+}
+
+start() {
+  side version >/dev/null 2>&1 && return
+  local path
+  path=$(binaries):$PATH
+  ip netns list | grep -qw "$NETNS" || ip netns add "$NETNS"
+  ip netns exec "$NETNS" ip link set lo up
+  log "starting dockerd"
+  rm -f "$DIR/dockerd.pid"
+  # nsenter, not `ip netns exec`, which mounts a new /sys and so hides the cgroup hierarchy.
+  PATH=$path nohup setsid env -u TMPDIR nsenter --net="/run/netns/$NETNS" dockerd \
+    --data-root "$DIR/data" --exec-root "$DIR/exec" --pidfile "$DIR/dockerd.pid" -H "$SOCKET" \
+    --iptables=false >"$DIR/dockerd.log" 2>&1 </dev/null &
+  for _ in $(seq 1 60); do
+    side version >/dev/null 2>&1 && return
+    sleep 0.5
+  done
+  log "dockerd did not come up:"; tail -n 20 "$DIR/dockerd.log" >&2
+  exit 1
+}
+
+start
+# The frontend image changes with every build of it: always copy the current one.
+docker save sidebundle/frontend debian:bookworm-slim | side load -q >/dev/null
+echo "$SOCKET"
