@@ -3,7 +3,7 @@
 import { basename } from "node:path";
 import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform, type State } from "../../llb/index.js";
 import type { Plan } from "../closure/index.js";
-import { parseBundle, type BundleSpec } from "../dockerfile/bundle-spec.js";
+import { parseBundle, type BundleSpec, type Command } from "../dockerfile/bundle-spec.js";
 import type { Overrides } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
@@ -59,15 +59,17 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   await gw.solve({ Definition: def, Evaluate: true });
   const untraced = resolved.untraced ? [`tracing is unavailable here (${resolved.untraced}): the bundle holds what static analysis finds; add what the programs load at run time with --include`] : [];
   await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings]);
-  const bundled = new Set(resolved.plan.entries.map((e) => e.path));
-  for (const cmd of spec.tests) {
-    const out = testRun(bundle, src, spec, cmd, ctx.platform, steps.next(`test: ${cmd.text}`));
-    const outcome = await readOutcome(gw, out);
-    if (passed(spec, outcome)) continue;
-    const missing = await missingFiles(outcome, new RefFS(gw, src.ref), bundled, payloadRoot(spec));
-    throw errorAt(df, ins, `BUNDLE: ${failureReport(cmd, spec, outcome, missing)}`);
-  }
+  for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, steps.next(`test: ${cmd.text}`));
   return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
+}
+
+/** Runs one --test in the bundle; a failure names what the bundle lacks that the source has. */
+async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, bundle: State, resolved: Resolved, cmd: Command, op: OpOptions): Promise<void> {
+  const outcome = await readOutcome(ctx.gw, testRun(bundle, src, spec, cmd, ctx.platform, op));
+  if (passed(spec, outcome)) return;
+  const bundled = new Set(resolved.plan.entries.map((e) => e.path));
+  const missing = await missingFiles(outcome, new RefFS(ctx.gw, src.ref), bundled, payloadRoot(spec));
+  throw errorAt(ctx.df, ins, `BUNDLE: ${failureReport(cmd, spec, outcome, missing)}`);
 }
 
 /** Each entry's launcher is bin/<its name>, so no two entries may share one. */

@@ -1,12 +1,11 @@
 // --layout=portable, exported with --output type=local: the launchers run the bundled programs
 // on this host, from another directory, and in a container with no glibc at all (a static
 // busybox only), printing what the fat stage prints; children do not inherit a library path.
-import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { docker, dockerOk, requireFrontendImage, type Run } from "./docker.js";
+import { docker, dockerOk, requireFrontendImage, runProgram, type Run } from "./docker.js";
 
 const EXAMPLE = join(import.meta.dirname, "../../examples/portable");
 const FAT = "sidebundle-e2e/portable:fat";
@@ -27,13 +26,8 @@ const cases: Case[] = [
 
 let out: string;
 
-function run(file: string, args: string[], stdin = "", cwd = "/"): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { cwd, env: { PATH: "/usr/bin:/bin" } }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(stdin);
-  });
+function run(file: string, args: string[], input = "", cwd = "/"): Promise<Run> {
+  return runProgram(file, args, { cwd, input, env: { PATH: "/usr/bin:/bin" } });
 }
 
 async function fat(c: Case): Promise<Run> {

@@ -20,16 +20,28 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs docker; never throws for a non-zero exit: callers assert on the code. */
-export function docker(args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+export interface RunOptions {
+  cwd?: string;
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs a program with `input` on its stdin; never throws for a non-zero exit: callers assert on the code. */
+export function runProgram(file: string, args: string[], opts: RunOptions & { env: NodeJS.ProcessEnv }): Promise<Run> {
   return new Promise((resolve) => {
-    const options = { cwd: opts.cwd, env: { ...env, ...opts.env }, maxBuffer: 256 << 20 };
-    const child = execFile("docker", args, options, (err, stdout, stderr) => {
+    const child = execFile(file, args, { cwd: opts.cwd, env: opts.env, maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    // A program may exit without reading its input; the pipe's EPIPE is not a failure of ours.
+    child.stdin?.on("error", () => {});
     child.stdin?.end(opts.input ?? "");
   });
+}
+
+/** Runs docker against the test engine (or opts.env's DOCKER_HOST). */
+export function docker(args: string[], opts: RunOptions = {}): Promise<Run> {
+  return runProgram("docker", args, { ...opts, env: { ...env, ...opts.env } });
 }
 
 /** Like docker() but fails with the command's output when it exits non-zero. */
