@@ -30,6 +30,6 @@ export function resolveRun(r: ResolveRun, op: OpOptions): State {
 }
 
 export async function readResolution(gw: Gateway, out: State): Promise<Resolution> {
-  const ref = (await gw.solve({ Definition: out.marshal() })).ref?.id ?? "";
-  return JSON.parse(Buffer.from(await new RefFS(gw, ref).readFile(`/${RESOLUTION_FILE}`)).toString("utf8")) as Resolution;
+  const fs = await RefFS.solve(gw, out);
+  return JSON.parse(await fs.readText(`/${RESOLUTION_FILE}`)) as Resolution;
 }

@@ -1,7 +1,9 @@
 // A read-only RootFS over a BuildKit result (a gateway ref): what the frontend reads of op
-// outputs, and of a source when a --test fails. Ranged ReadFile and one-level ReadDir. StatFile follows symlinks on Docker 26 (BuildKit 0.13), so
-// lstat and readlink read the entry from its parent directory's listing, which never follows.
+// outputs, and of a source when a --test fails. Ranged ReadFile and one-level ReadDir.
+// StatFile follows symlinks on Docker 26 (BuildKit 0.13), so lstat and readlink read the
+// entry from its parent directory's listing, which never follows.
 // Each directory is listed once: a ref never changes, and a round trip costs more than a listing.
+import type { State } from "../../llb/index.js";
 import { BuildkitError } from "../gateway/errors.js";
 import type { Gateway } from "../gateway/client.js";
 import type { Stat } from "../gateway/types.js";
@@ -25,6 +27,16 @@ export class RefFS implements RootFS {
     private readonly gw: Gateway,
     private readonly ref: string,
   ) {}
+
+  /** Solves the state (e.g. an op's output mount) and reads its result. */
+  static async solve(gw: Gateway, state: State): Promise<RefFS> {
+    return new RefFS(gw, (await gw.solve({ Definition: state.marshal() })).ref?.id ?? "");
+  }
+
+  /** A whole file as UTF-8 text. */
+  async readText(path: string): Promise<string> {
+    return Buffer.from(await this.readFile(path)).toString("utf8");
+  }
 
   async readFile(path: string, range?: ByteRange): Promise<Uint8Array> {
     if (range) return this.read(path, range.offset, range.length);

@@ -57,10 +57,9 @@ function portableRoot(spec: BundleSpec): string {
 }
 
 export async function readOutcome(gw: Gateway, out: State): Promise<TestOutcome> {
-  const ref = (await gw.solve({ Definition: out.marshal() })).ref?.id ?? "";
-  const fs = new RefFS(gw, ref);
-  const events = parseTrace(Buffer.from(await fs.readFile(`/${TRACE_LOG}`)).toString("utf8"));
-  const stdout = Buffer.from(await fs.readFile(`/${STDOUT}`)).toString("utf8");
+  const fs = await RefFS.solve(gw, out);
+  const events = parseTrace(await fs.readText(`/${TRACE_LOG}`));
+  const stdout = await fs.readText(`/${STDOUT}`);
   const end = events.find((e) => e.type === "end");
   return { status: end && "status" in end ? end.status : -1, stdout, events };
 }
