@@ -25,7 +25,7 @@ export function assemble(source: State, plan: Plan, opts: AssembleOptions, op: O
 function treeActions(source: State, plan: Plan, opts: AssembleOptions): FileActions {
   let actions = FileActions.empty();
   for (const e of plan.entries) {
-    if (e.kind === "dir") actions = actions.mkdir(e.path, e.mode, { parents: true });
+    if (e.kind === "dir") actions = actions.mkdir(e.path, e.mode, { parents: true, ...(e.owner && { owner: e.owner }) });
   }
   const copied = plan.entries.filter((e) => e.kind !== "dir").map((e) => includePattern(e.path));
   if (copied.length) {
