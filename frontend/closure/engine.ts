@@ -163,8 +163,12 @@ export class ClosureEngine {
   }
 
   private async addBaseDirs(): Promise<void> {
-    for (const dir of TEMP_DIRS) this.plan.addDir(dir, STICKY_WORLD_WRITABLE, "base directory");
-    if ((await this.resolver.resolve("/run"))?.stat.type === "dir") await this.plan.addPath("/run", "base directory");
+    const isDir = async (path: string) => (await this.resolver.resolve(path))?.stat.type === "dir";
+    for (const dir of TEMP_DIRS) {
+      if (await isDir(dir)) await this.plan.addPath(dir, "base directory");
+      else this.plan.addDir(dir, STICKY_WORLD_WRITABLE, "base directory");
+    }
+    if (await isDir("/run")) await this.plan.addPath("/run", "base directory");
   }
 
   /** Adds what the counted trace events touched; returns every path they touched. */
