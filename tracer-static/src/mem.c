@@ -93,22 +93,21 @@ int mem_string(pid_t pid, uint64_t addr, char *buf, size_t cap)
 	return 0;
 }
 
-/* The first id of a "Uid:" or "Gid:" line of /proc/<pid>/status, or -1. */
-static long status_id(pid_t pid, const char *key)
+pid_t proc_status(pid_t pid, const char *key)
 {
 	char name[64], line[256];
-	long id = -1;
+	pid_t value = -1;
 	size_t klen = strlen(key);
 	snprintf(name, sizeof name, "/proc/%d/status", pid);
 	FILE *f = fopen(name, "re");
 	while (f && fgets(line, sizeof line, f))
-		if (!strncmp(line, key, klen)) {
-			id = strtol(line + klen, 0, 10);
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			value = atoi(line + klen + 1);
 			break;
 		}
 	if (f)
 		fclose(f);
-	return id;
+	return value;
 }
 
 /*
@@ -118,7 +117,8 @@ static long status_id(pid_t pid, const char *key)
  */
 static ssize_t readlink_as_owner(pid_t pid, const char *name, char *out, size_t cap)
 {
-	long uid = status_id(pid, "Uid:"), gid = status_id(pid, "Gid:");
+	/* The real ids: the check wants the real, effective and saved ids all equal to ours. */
+	pid_t uid = proc_status(pid, "Uid"), gid = proc_status(pid, "Gid");
 	if (uid < 0 || gid < 0)
 		return -1;
 	setfsgid((gid_t)gid);

@@ -34,28 +34,10 @@ static char *exe_of(pid_t pid)
 	return strdup(proc_link(pid, "exe", exe, sizeof exe) < 0 ? "" : exe);
 }
 
-/* The value of a "Key:\t<number>" line of /proc/<pid>/status, or -1. */
-static pid_t status_field(pid_t pid, const char *key)
-{
-	char name[64], line[256];
-	pid_t value = -1;
-	size_t klen = strlen(key);
-	snprintf(name, sizeof name, "/proc/%d/status", pid);
-	FILE *f = fopen(name, "re");
-	while (f && fgets(line, sizeof line, f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			value = atoi(line + klen + 1);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return value;
-}
-
 static _Noreturn void ptrace_unavailable(pid_t child, int err, bool unavailable_ok)
 {
 	char why[160];
-	pid_t tracer = status_field(child, "TracerPid");
+	pid_t tracer = proc_status(child, "TracerPid");
 	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
 	int scope = -1;
 	if (f) {
@@ -217,8 +199,8 @@ static void first_stop(struct task *t)
 	}
 	held++;
 	/* Kept to release it if the parent dies before reporting the fork. */
-	t->tgid = status_field(t->pid, "Tgid");
-	t->ppid = status_field(t->pid, "PPid");
+	t->tgid = proc_status(t->pid, "Tgid");
+	t->ppid = proc_status(t->pid, "PPid");
 }
 
 static void on_stop(pid_t pid, int status)
