@@ -1,6 +1,7 @@
 // A real server whose workers drop privileges and which writes state at start-up: Debian's
 // nginx. Its master (root) makes /var/lib/nginx/body and writes /run/nginx.pid; its workers
-// switch to www-data before they open the pages they serve. Traced with nothing but the
+// switch to www-data (setgid, initgroups, setuid: unreadable from the setgid on, until nginx's own
+// prctl(PR_SET_DUMPABLE)) before they open the pages they serve, as another user than the tracer. Traced with nothing but the
 // server and a probe; the bundle must start in `docker run` and serve the traced page, the same
 // file under another request path, and nginx's own 404.
 import { mkdtempSync, writeFileSync } from "node:fs";
