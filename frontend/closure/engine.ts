@@ -6,7 +6,7 @@ import { expandGlob } from "./glob.js";
 import { DynamicLoader, type LinkMap, type LoadedObject } from "./ldso.js";
 import { loaderConfigFiles } from "./ldconf.js";
 import { PlanBuilder, type Plan } from "./plan.js";
-import { findOnPath, Resolver } from "./resolve.js";
+import { findOnPath, Resolver, SymlinkLoopError } from "./resolve.js";
 import type { RuleContext } from "./rules/context.js";
 import { isGpuLibrary } from "./rules/gpu.js";
 import { RUNTIME_RULES, type RuntimeRule } from "./rules/runtime-data.js";
@@ -163,12 +163,20 @@ export class ClosureEngine {
   }
 
   private async addBaseDirs(): Promise<void> {
-    const isDir = async (path: string) => (await this.resolver.resolve(path))?.stat.type === "dir";
     for (const dir of TEMP_DIRS) {
-      if (await isDir(dir)) await this.plan.addPath(dir, "base directory");
+      if (await this.isDir(dir)) await this.plan.addPath(dir, "base directory");
       else this.plan.addDir(dir, STICKY_WORLD_WRITABLE, "base directory");
     }
-    if (await isDir("/run")) await this.plan.addPath("/run", "base directory");
+    if (await this.isDir("/run")) await this.plan.addPath("/run", "base directory");
+  }
+
+  /** Whether `path` is a directory of the source, symlinks followed (a loop is not). */
+  private async isDir(path: string): Promise<boolean> {
+    const found = await this.resolver.resolve(path).catch((error: unknown) => {
+      if (error instanceof SymlinkLoopError) return undefined;
+      throw error;
+    });
+    return found?.stat.type === "dir";
   }
 
   /** Adds what the counted trace events touched; returns every path they touched. */
@@ -206,7 +214,7 @@ export class ClosureEngine {
     const reason = `trace: ${event.syscall} by pid ${event.pid} (${event.exe})`;
     const targets = [event.abs, ...(event.type === "file" && event.abs2 ? [event.abs2] : [])];
     for (const path of targets.flatMap((target) => [...ancestors(target), target])) {
-      if ((await this.resolver.resolve(path).catch(() => undefined))?.stat.type === "dir") await this.plan.addPath(path, reason);
+      if (await this.isDir(path)) await this.plan.addPath(path, reason);
     }
   }
 
