@@ -251,6 +251,16 @@ describe("exec and process tree", () => {
 });
 
 describe("exit, signals and timeouts", () => {
+  it("goes through credential calls (an injected prctl each) under a stream of signals unchanged", async () => {
+    const dir = fixture();
+    const n = 2000;
+    const { status, stdout, events } = await trace([bin.scenarios, "creds-signals", `${dir}/a.txt`, String(n)]);
+    expect(status).toBe(0); // every setresuid returned 0, every setfsuid the old fsuid
+    expect(Number(stdout)).toBeGreaterThan(0);
+    expect(filesUnder(events, dir)).toHaveLength(n);
+    expect(ofType(events, "file").filter((e) => e.syscall.startsWith("set"))).toEqual([]);
+  });
+
   it("propagates the exit status", async () => {
     const { status, events } = await trace(["sh", "-c", "exit 7"]);
     expect(status).toBe(7);
