@@ -93,6 +93,7 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
     strict: spec.strict,
     ignore: OWN_DIRS,
     launchers: spec.layout === "portable",
+    baseDirs: spec.layout !== "portable",
   };
   const image = await frontendImage().catch((err: Error) => {
     throw errorAt(ctx.df, ins, err.message);

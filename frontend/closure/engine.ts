@@ -1,12 +1,12 @@
 // Computes the plan: entries, their ELF and script closures, the trace, runtime-data rules,
 // includes and excludes. Everything goes through one Resolver (cached lookups inside the root)
 // and one DynamicLoader (cached ELF reads).
-import { dirname, type RootFS } from "./fs.js";
+import { ancestors, dirname, type RootFS } from "./fs.js";
 import { expandGlob } from "./glob.js";
 import { DynamicLoader, type LinkMap, type LoadedObject } from "./ldso.js";
 import { loaderConfigFiles } from "./ldconf.js";
 import { PlanBuilder, type Plan } from "./plan.js";
-import { findOnPath, Resolver } from "./resolve.js";
+import { findOnPath, Resolver, SymlinkLoopError } from "./resolve.js";
 import type { RuleContext } from "./rules/context.js";
 import { isGpuLibrary } from "./rules/gpu.js";
 import { RUNTIME_RULES, type RuntimeRule } from "./rules/runtime-data.js";
@@ -26,6 +26,8 @@ export interface ClosureOptions {
   wholeTrace?: boolean;
   /** Trace paths never copied (besides /proc, /sys, /dev), e.g. where the tracer was mounted. */
   ignore?: string[];
+  /** A root filesystem: it gets /tmp and /var/tmp like any base image, and the source's /run. */
+  baseDirs?: boolean;
 }
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -43,6 +45,16 @@ const LOOKUPS = new Set([
 const NOFOLLOW_LOOKUPS = new Set(["lstat", "oldlstat", "lstat64", "readlink", "readlinkat"]);
 /** Lookups whose `flags` are AT_ flags (for the access family the tracer gives the mode). */
 const AT_FLAG_LOOKUPS = new Set(["newfstatat", "fstatat64", "statx"]);
+
+/** Calls that make or change something at their path(s): the directories above must exist. */
+const WRITES = new Set([
+  ...["creat", "mkdir", "mkdirat", "rename", "renameat", "renameat2", "link", "linkat"],
+  ...["symlink", "symlinkat", "mknod", "mknodat", "bind"],
+]);
+const O_ACCMODE = 0o3;
+const O_CREAT = 0o100;
+const TEMP_DIRS = ["/tmp", "/var/tmp"];
+const STICKY_WORLD_WRITABLE = 0o1777;
 
 /** A counted event whose path the tracer could read. */
 type TracedPath = (ExecEvent | FileEvent) & { abs: string };
@@ -65,6 +77,7 @@ export class ClosureEngine {
 
   async run(): Promise<Plan> {
     const entries = await Promise.all(this.options.entries.map((entry) => this.locateEntry(entry)));
+    if (this.options.baseDirs) await this.addBaseDirs();
     for (const entry of entries) await this.addProgram(entry, "entry");
     const traced = await this.addTrace(new Set(await Promise.all(entries.map((e) => this.realPath(e)))));
     for (const glob of this.options.include ?? []) {
@@ -149,16 +162,60 @@ export class ClosureEngine {
     }
   }
 
+  private async addBaseDirs(): Promise<void> {
+    for (const dir of TEMP_DIRS) {
+      if (await this.isDir(dir)) await this.plan.addPath(dir, "base directory");
+      else this.plan.addDir(dir, STICKY_WORLD_WRITABLE, "base directory");
+    }
+    if (await this.isDir("/run")) await this.plan.addPath("/run", "base directory");
+  }
+
+  /** Whether `path` is a directory of the source, symlinks followed (a loop is not). */
+  private async isDir(path: string): Promise<boolean> {
+    const found = await this.resolver.resolve(path).catch((error: unknown) => {
+      if (error instanceof SymlinkLoopError) return undefined;
+      throw error;
+    });
+    return found?.stat.type === "dir";
+  }
+
   /** Adds what the counted trace events touched; returns every path they touched. */
   private async addTrace(entries: Set<string | undefined>): Promise<string[]> {
     const isEntry = async (abs: string) => entries.has(await this.realPath(abs));
     const events = await countedEvents(this.options.trace ?? [], isEntry, this.options.wholeTrace ?? false);
+    this.warnUnreadable(events);
     const ignored = [...VIRTUAL_FS, ...(this.options.ignore ?? [])];
     const isIgnored = (abs: string) => ignored.some((dir) => abs === dir || abs.startsWith(`${dir}/`));
-    // abs is null where the tracer could not read the path (or the dirfd was bad).
+    // abs is also null where a dirfd named no directory (fstat of a pipe): not a file.
     const relevant = events.filter((e): e is TracedPath => e.abs !== null && !isIgnored(e.abs));
-    for (const event of relevant) if (event.result >= 0) await this.addTraceEvent(event);
+    for (const event of relevant) {
+      if (event.result >= 0) await this.addTraceEvent(event);
+      if (isWrite(event)) await this.addStateDirs(event);
+    }
     return relevant.map((e) => e.abs);
+  }
+
+  /** Calls whose path the tracer could not read: one warning per process and call. */
+  private warnUnreadable(events: Array<ExecEvent | FileEvent>): void {
+    const counts = new Map<string, number>();
+    for (const e of events) {
+      if (e.path !== null && (e.abs !== null || e.path === "") && (e.type === "exec" || e.abs2 !== null)) continue;
+      const key = `${e.syscall} by pid ${e.pid} (${e.exe})`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const [call, n] of counts) this.plan.warn(`trace: ${call}: the path of ${n} call(s) could not be read; what they named is not in the bundle`);
+  }
+
+  /**
+   * The directories of the source on the way to what a process made, renamed or opened for
+   * writing, with their modes and owners: the program makes its state there again at run time.
+   */
+  private async addStateDirs(event: TracedPath): Promise<void> {
+    const reason = `trace: ${event.syscall} by pid ${event.pid} (${event.exe})`;
+    const targets = [event.abs, ...(event.type === "file" && event.abs2 ? [event.abs2] : [])];
+    for (const path of targets.flatMap((target) => [...ancestors(target), target])) {
+      if (await this.isDir(path)) await this.plan.addPath(path, reason);
+    }
   }
 
   /**
@@ -202,6 +259,12 @@ export class ClosureEngine {
       for (const path of (await rule.more?.(context, libdirs)) ?? []) await this.addFile(path, `rule: ${rule.name}`);
     }
   }
+}
+
+function isWrite(event: ExecEvent | FileEvent): boolean {
+  if (event.type !== "file") return false;
+  if (WRITES.has(event.syscall)) return true;
+  return OPENS.has(event.syscall) && ((event.flags ?? 0) & (O_ACCMODE | O_CREAT)) !== 0;
 }
 
 /** The directories standing for $LIBDIR when the rule applies; undefined when it does not. */

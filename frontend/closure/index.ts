@@ -14,7 +14,7 @@ import type { Plan } from "./plan.js";
 
 export type { ClosureOptions } from "./engine.js";
 export type { ByteRange, FileStat, FileType, RootFS } from "./fs.js";
-export type { Plan, PlanDir, PlanEntry, PlanFile, PlanSymlink } from "./plan.js";
+export type { Owner, Plan, PlanDir, PlanEntry, PlanFile, PlanSymlink } from "./plan.js";
 export type { EndEvent, ExecEvent, ExitEvent, FileEvent, SpawnEvent, TraceEvent } from "./trace.js";
 export { HostFS } from "./host-fs.js";
 export { launchSpec, type LaunchSpec } from "./launch.js";

@@ -1,7 +1,7 @@
 // The plan: what the assemble stage copies, each path with the reasons it is there. Sorted by
 // path, reasons sorted, so equal inputs give byte-identical plans.
 import picomatch from "picomatch";
-import { ancestors } from "./fs.js";
+import { ancestors, type FileStat } from "./fs.js";
 import { SymlinkLoopError, type Resolved, type Resolver } from "./resolve.js";
 
 export interface PlanFile {
@@ -21,10 +21,17 @@ export interface PlanSymlink {
   reasons: string[];
 }
 
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
 export interface PlanDir {
   kind: "dir";
   path: string;
   mode: number;
+  /** The source's owner, when it is not root (programs write state into such directories). */
+  owner?: Owner;
   /** "parent" for directories that are only there because something below them is. */
   reasons: string[];
 }
@@ -68,10 +75,15 @@ export class PlanBuilder {
     if (!found) return undefined;
     for (const link of found.links) this.add({ kind: "symlink", path: link.path, target: link.target, reasons: [] }, reason);
     const { path: real, stat } = found;
-    if (stat.type === "dir") this.add({ kind: "dir", path: real, mode: stat.mode, reasons: [] }, reason);
+    if (stat.type === "dir") this.add({ kind: "dir", path: real, mode: stat.mode, ...ownerOf(stat), reasons: [] }, reason);
     if (stat.type === "file") this.add({ kind: "file", path: real, size: stat.size, mode: stat.mode, reasons: [] }, reason);
     if (stat.type === "symlink") this.add({ kind: "symlink", path: real, target: await this.resolver.readlink(real), reasons: [] }, reason);
     return found;
+  }
+
+  /** A directory the bundle has whatever the source holds (root's). */
+  addDir(path: string, mode: number, reason: string): void {
+    this.add({ kind: "dir", path, mode, reasons: [] }, reason);
   }
 
   private add(entry: PlanEntry, reason: string): void {
@@ -88,13 +100,17 @@ export class PlanBuilder {
     for (const parent of new Set(kept.flatMap((p) => ancestors(p.entry.path)))) {
       if (paths.has(parent)) continue;
       const stat = await this.resolver.lstat(parent);
-      kept.push({ entry: { kind: "dir", path: parent, mode: stat?.mode ?? 0o755, reasons: [] }, reasons: new Set(["parent"]) });
+      kept.push({ entry: { kind: "dir", path: parent, mode: stat?.mode ?? 0o755, ...(stat && ownerOf(stat)), reasons: [] }, reasons: new Set(["parent"]) });
     }
     const entries = kept
       .map(({ entry, reasons }) => ({ ...entry, reasons: [...reasons].sort() }))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { entries, warnings: [...this.warnings].sort() };
   }
+}
+
+function ownerOf(stat: FileStat): { owner?: Owner } {
+  return stat.uid === 0 && stat.gid === 0 ? {} : { owner: { uid: stat.uid, gid: stat.gid } };
 }
 
 /** Globs are absolute; one without a leading slash is anchored at the root. */

@@ -17,6 +17,8 @@ export interface ResolveRequest {
   ignore: string[];
   /** A launch spec per entry, for the portable layout. */
   launchers: boolean;
+  /** A root filesystem bundle: /tmp, /var/tmp and the source's /run (ClosureOptions.baseDirs). */
+  baseDirs: boolean;
 }
 
 export interface Resolved {
@@ -57,8 +59,8 @@ function readTraces(logs: string[]): { events: TraceEvent[]; untraced?: string }
 }
 
 async function closure(fs: RootFS, req: ResolveRequest, trace: TraceEvent[]): Promise<Plan> {
-  const { entries, env, include, exclude, allowGpuLibs, ignore } = req;
-  const plan = await computeClosure(fs, { entries, env, trace, include, exclude, allowGpuLibs, ignore });
+  const { entries, env, include, exclude, allowGpuLibs, ignore, baseDirs } = req;
+  const plan = await computeClosure(fs, { entries, env, trace, include, exclude, allowGpuLibs, ignore, baseDirs });
   for (const e of plan.entries) {
     if (e.kind === "file" && e.reasons.includes("entry") && !(e.mode & 0o111)) throw new Error(`entry ${e.path} is not executable`);
   }

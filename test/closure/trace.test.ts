@@ -85,6 +85,7 @@ describe("trace paths in the plan", () => {
     expect(plan.entries.filter((e) => e.path.startsWith("/etc/"))).toEqual([
       { kind: "symlink", path: "/etc/conf", target: "real.conf", reasons: ["trace: lstat by pid 1 (x)", "trace: newfstatat by pid 1 (x)"] },
     ]);
+    expect(plan.warnings).toEqual(["trace: openat by pid 1 (x): the path of 1 call(s) could not be read; what they named is not in the bundle"]);
   });
 
   it("fails on an entry that is a symlink loop, with one line naming it", async () => {

@@ -19,6 +19,7 @@ const request = (r: Partial<ResolveRequest>): ResolveRequest => ({
   strict: false,
   ignore: [],
   launchers: false,
+  baseDirs: false,
   ...r,
 });
 
