@@ -1,5 +1,7 @@
 #include "events.h"
 
+#include "derive.h"
+
 #include "mem.h"
 #include "names.h"
 #include "out.h"
@@ -29,16 +31,17 @@ static void put_resolved(struct buf *b, pid_t pid, int dirfd, const char *p, con
 	buf_str(b, resolved ? abs : NULL);
 }
 
-/* The same for a (dirfd, path) argument pair. */
-static void put_path(struct buf *b, pid_t pid, const uint64_t *args, unsigned dirfd_arg, unsigned path_arg,
-		     const char *suffix)
+/* The same for a (dirfd, path) argument pair; the path is read into buf (PATH_MAX bytes). */
+static bool put_path(struct buf *b, pid_t pid, const uint64_t *args, unsigned dirfd_arg, unsigned path_arg,
+		     const char *suffix, char *buf)
 {
-	char path[PATH_MAX];
 	int dirfd = dirfd_arg ? (int)args[dirfd_arg - 1] : AT_FDCWD;
 	const char *p = "";
+	buf[0] = 0;
 	if (path_arg)
-		p = mem_string(pid, args[path_arg - 1], path, sizeof path) < 0 ? NULL : path;
+		p = mem_string(pid, args[path_arg - 1], buf, PATH_MAX) < 0 ? NULL : buf;
 	put_resolved(b, pid, dirfd, p, suffix);
+	return p != NULL;
 }
 
 static void put_argv(struct buf *b, pid_t pid, unsigned word, uint64_t addr)
@@ -57,14 +60,16 @@ static void put_argv(struct buf *b, pid_t pid, unsigned word, uint64_t addr)
 	buf_raw(b, "]", 1);
 }
 
-static void put_flags(struct buf *b, pid_t pid, const struct layout *l, const uint64_t *args)
+static void put_flags(struct buf *b, const struct call *c)
 {
+	const struct layout *l = c->l;
 	uint64_t flags = l->fixed_flags;
 	if (l->flags_in_how) {
-		if (mem_read(pid, args[l->flags - 1], &flags, sizeof flags) != sizeof flags)
+		if (!c->how_ok)
 			return;
+		flags = c->how[0];
 	} else if (l->flags) {
-		flags = (unsigned)args[l->flags - 1];
+		flags = (unsigned)c->args[l->flags - 1];
 	} else if (!flags) {
 		return;
 	}
@@ -92,35 +97,42 @@ static int unix_path(pid_t pid, uint64_t addr, uint64_t addrlen, char path[stati
 	return 1;
 }
 
-void event_begin(struct task *t, const struct __ptrace_syscall_info *si)
+bool event_begin(struct task *t, const struct __ptrace_syscall_info *si, struct call *c)
 {
 	const struct arch *a = arch_find(si->arch);
 	if (!a || si->seccomp.ret_data >= a->count)
-		return;
+		return false;
 	const struct sysent *e = &a->table[si->seccomp.ret_data];
-	const struct layout *l = e->layout;
-	uint64_t args[6];
+	const struct layout *l = c->l = e->layout;
+	c->native = a == arches[0];
 	for (int i = 0; i < 6; i++)
-		args[i] = a->word == 4 ? (uint32_t)si->seccomp.args[i] : si->seccomp.args[i];
+		c->args[i] = a->word == 4 ? (uint32_t)si->seccomp.args[i] : si->seccomp.args[i];
+	const uint64_t *args = c->args;
 
-	if (l->creds) {
+	if (l->creds || l->view)
+		t->view_ok = false; /* it sees files as another user, or another root */
+	if (l->creds)
 		t->redump = true;
-		return;
-	}
+	if (l->creds || l->view)
+		return false;
 	char sun_path[SUN_PATH_MAX + 1];
 	int sun = l->sockaddr ? unix_path(t->pid, args[l->sockaddr - 1], args[l->sockaddr], sun_path) : 0;
 	if (l->sockaddr && !sun)
-		return;
+		return false;
+	c->how_ok = l->flags_in_how && mem_read(t->pid, args[l->flags - 1], c->how, sizeof c->how) == sizeof c->how;
 	struct buf b = {0};
 	buf_fmt(&b, "\"syscall\":\"%s\"", e->name);
+	c->path_ok = false;
 	if (l->sockaddr) {
 		put_resolved(&b, t->pid, AT_FDCWD, sun < 0 ? NULL : sun_path, "");
 	} else {
-		put_path(&b, t->pid, args, l->dirfd, l->path, "");
+		c->path_ok = put_path(&b, t->pid, args, l->dirfd, l->path, "", c->path);
 	}
-	if (l->path2)
-		put_path(&b, t->pid, args, l->dirfd2, l->path2, "2");
-	put_flags(&b, t->pid, l, args);
+	if (l->path2) {
+		char path2[PATH_MAX];
+		put_path(&b, t->pid, args, l->dirfd2, l->path2, "2", path2);
+	}
+	put_flags(&b, c);
 	if (l->mode)
 		buf_fmt(&b, ",\"mode\":%llu", (unsigned long long)(unsigned)args[l->mode - 1]);
 	if (l->target) {
@@ -133,6 +145,7 @@ void event_begin(struct task *t, const struct __ptrace_syscall_info *si)
 	free(t->pending);
 	t->pending = buf_take(&b);
 	t->pending_exec = l->argv != 0;
+	return true;
 }
 
 static void put_task(struct buf *b, const char *type, const struct task *t)

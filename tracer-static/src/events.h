@@ -8,8 +8,9 @@
 #include <stdint.h>
 #include <sys/ptrace.h>
 
-/* At the seccomp stop: decodes the arguments into t->pending. */
-void event_begin(struct task *t, const struct __ptrace_syscall_info *si);
+struct call;
+/* At the seccomp stop: decodes the call into c and its event into t->pending; false if none. */
+bool event_begin(struct task *t, const struct __ptrace_syscall_info *si, struct call *c);
 /* Logs t's pending file or exec event with its result; tid is the thread that made the call. */
 void event_end(struct task *t, int64_t result, pid_t tid);
 void event_spawn(const struct task *child, pid_t parent, const char *kind);

@@ -20,20 +20,32 @@
 #define TARGET(n) .target = (n) + 1
 #define MODE(n) .mode = (n) + 1
 #define SOCKADDR(n) .sockaddr = (n) + 1
+#define EXTRA(n) .extra = (n) + 1
+/* The AT_ flags argument: with AT_EMPTY_PATH the call is on the fd, and the filter lets it through. */
+#define FD_FLAGS(n) .fd_flags = (n) + 1
+
+/* How the outcome of a call can be derived at its seccomp stop, without the exit stop (derive.h). */
+enum derive { D_NONE, D_STAT, D_ACCESS, D_READLINK, D_OPEN, D_EXEC };
 
 struct layout {
 	unsigned char dirfd, path, dirfd2, path2, flags, argv;
 	unsigned char target; /* symlink's target: logged as given, never resolved */
 	unsigned char mode; /* mknod's file type and mode */
 	unsigned char sockaddr; /* bind: a struct sockaddr, followed by its length */
+	unsigned char extra; /* statx: mask; readlink(at): bufsiz; faccessat2: AT_ flags; openat2: size */
+	unsigned char fd_flags;
+	unsigned char derive; /* enum derive */
+	bool mutates; /* changes names (or the cwd) that other tasks' lookups may see */
 	bool creds; /* a credential change: not logged, but the tracee is made dumpable again */
+	bool view; /* changes what the task's lookups see (ids, root, namespaces): not logged */
 	bool flags_in_how; /* openat2: the flags are the first u64 of struct open_how */
 	unsigned fixed_flags; /* flags the syscall implies (creat, lstat) */
 };
 
-extern const struct layout L_path, L_path_flags, L_path_lstat, L_creat, L_fd, L_at,
-	L_at_flags2, L_at_flags3, L_openat2, L_execve, L_execveat, L_rename, L_renameat,
-	L_renameat2, L_link, L_linkat, L_symlink, L_symlinkat, L_mknod, L_mknodat, L_bind, L_creds;
+extern const struct layout L_path, L_stat, L_lstat, L_fstatat, L_statx, L_access, L_faccessat,
+	L_faccessat2, L_readlink, L_readlinkat, L_open, L_openat, L_openat2, L_creat, L_fd, L_fchdir,
+	L_mkdirat, L_unlinkat, L_execve, L_execveat, L_rename, L_renameat, L_renameat2, L_link,
+	L_linkat, L_symlink, L_symlinkat, L_mknod, L_mknodat, L_bind, L_creds, L_view;
 
 struct sysent {
 	unsigned nr;

@@ -19,6 +19,13 @@ struct task {
 	bool announced; /* its spawn was logged; until then it is held stopped */
 	bool redump; /* it is in a credential change: make it dumpable at the exit stop */
 	bool injecting; /* it runs the injected prctl; its registers are saved here */
+	bool view_ok; /* it sees files as the tracer does: outcomes may be derived (derive.h) */
+	bool shared_files; /* its fd table may be another task's too (threads, clone) */
+	/* Derived calls, and calls that change names, kept apart (tracer.c). */
+	bool window; /* resumed after a derived call, not stopped since: the call may not have run yet */
+	bool interrupted; /* asked to stop, to close its window */
+	bool mutating; /* in a call that changes names, from its seccomp stop to its exit stop */
+	bool parked; /* such a call, held at its seccomp stop until the windows are closed */
 	struct saved_regs saved;
 	uint64_t held_signals; /* signals that arrived while injecting, sent again after it */
 };

@@ -1,5 +1,6 @@
 #include "tracer.h"
 
+#include "derive.h"
 #include "events.h"
 #include "mem.h"
 #include "out.h"
@@ -27,6 +28,12 @@
 #define ERESTART_RESTARTBLOCK 516
 
 static size_t held; /* tasks that started before their spawn was logged */
+/*
+ * A derived call is logged at its seccomp stop; it runs some time before its task's next stop.
+ * A call that changes names must not run in between (its task is parked until those windows
+ * close, stopping the tasks that have one), and none is derived while such a call is under way.
+ */
+static size_t windows, mutators;
 
 static char *exe_of(pid_t pid)
 {
@@ -71,6 +78,8 @@ void tracer_attach(pid_t root, bool unavailable_ok)
 	t->ppid = getpid();
 	t->exe = exe_of(getpid());
 	t->started = t->announced = true;
+	t->view_ok = true; /* forked from the tracer, which never changes its ids */
+	derive_init();
 }
 
 /* With an event pending (or a credential change), stop again at the syscall's exit. */
@@ -88,11 +97,71 @@ static int syscall_info(struct task *t, struct __ptrace_syscall_info *si)
 	return -1;
 }
 
+static void interrupt_window(struct task *t, void *unused)
+{
+	(void)unused;
+	if (t->window)
+		ptrace(PTRACE_INTERRUPT, t->pid, 0, 0);
+}
+
+static void unpark(struct task *t, void *unused)
+{
+	(void)unused;
+	if (t->parked) {
+		t->parked = false;
+		resume(t, 0);
+	}
+}
+
+/* Any stop of a task comes after the derived call it was resumed from. */
+static void close_window(struct task *t)
+{
+	if (!t->window)
+		return;
+	t->window = false;
+	if (--windows == 0 && mutators)
+		task_each(unpark, 0);
+}
+
+static void end_mutating(struct task *t)
+{
+	if (t->mutating) {
+		t->mutating = t->parked = false;
+		mutators--;
+	}
+}
+
+/* Forgets a task that is gone, with its part in the counts above. */
+static void drop_task(struct task *t)
+{
+	close_window(t);
+	end_mutating(t);
+	task_free(t);
+}
+
 static void on_seccomp(struct task *t)
 {
 	struct __ptrace_syscall_info si;
-	if (syscall_info(t, &si) == 0 && si.op == PTRACE_SYSCALL_INFO_SECCOMP)
-		event_begin(t, &si);
+	struct call c;
+	int64_t result;
+	if (syscall_info(t, &si) < 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP || !event_begin(t, &si, &c)) {
+		resume(t, 0);
+		return;
+	}
+	if (call_mutates(&c)) {
+		t->mutating = true;
+		mutators++;
+		if (windows) {
+			t->parked = true;
+			task_each(interrupt_window, 0);
+			return;
+		}
+	} else if (!mutators && derive_result(t, &c, &result)) {
+		event_end(t, result, t->pid);
+		t->window = true;
+		windows++;
+	}
+	resume(t, 0);
 }
 
 /* The exit stop of a credential change: have the tracee make itself dumpable (inject.h). */
@@ -123,6 +192,7 @@ static void on_syscall_exit(struct task *t)
 		on_injected_stop(t);
 		return;
 	}
+	end_mutating(t);
 	if ((!t->pending && !t->redump) || syscall_info(t, &si) < 0 || si.op != PTRACE_SYSCALL_INFO_EXIT)
 		return;
 	if (t->redump) {
@@ -161,6 +231,10 @@ static void on_spawn(struct task *t, int event)
 	bool thread = event == PTRACE_EVENT_CLONE && access(task_dir, F_OK) == 0;
 	c->tgid = thread ? t->tgid : pid;
 	c->ppid = thread ? t->ppid : t->tgid;
+	c->view_ok = t->view_ok;
+	/* Threads, and processes made by clone, may share the fd table (CLONE_FILES). */
+	c->shared_files = event == PTRACE_EVENT_CLONE;
+	t->shared_files |= c->shared_files;
 	free(c->exe);
 	c->exe = strdup(t->exe);
 	announce(c, t->tgid, event == PTRACE_EVENT_FORK ? "fork" : event == PTRACE_EVENT_VFORK ? "vfork" : thread ? "thread" : "clone");
@@ -177,13 +251,14 @@ static struct task *on_exec(struct task *t)
 	struct task *e = task_get((pid_t)former);
 	if (e && e != t) {
 		pid_t pid = t->pid;
-		task_free(t);
+		drop_task(t);
 		task_rekey(e, pid);
 		e->tgid = pid;
 		t = e;
 	}
 	if (t->pending)
 		event_end(t, 0, (pid_t)former);
+	t->shared_files = false; /* exec gives the process a table of its own */
 	free(t->exe);
 	t->exe = exe_of(t->pid);
 	return t;
@@ -209,6 +284,7 @@ static void on_stop(pid_t pid, int status)
 	if (!t)
 		t = task_new(pid);
 	int sig = WSTOPSIG(status), event = status >> 16;
+	close_window(t);
 	switch (event) {
 	case 0:
 		if (sig == (SIGTRAP | 0x80)) {
@@ -224,7 +300,6 @@ static void on_stop(pid_t pid, int status)
 		break;
 	case PTRACE_EVENT_SECCOMP:
 		on_seccomp(t);
-		resume(t, 0);
 		break;
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
@@ -269,7 +344,7 @@ static void on_death(pid_t pid, int status)
 	}
 	if (t->started && !t->announced)
 		held--;
-	task_free(t);
+	drop_task(t);
 }
 
 int tracer_run(pid_t root)

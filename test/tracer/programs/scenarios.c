@@ -241,6 +241,83 @@ static int fork_storm(char **a)
 	return bad != 0;
 }
 
+/*
+ * Lookups with every kind of outcome, relative to a dirfd and to the cwd: hits, misses, symlinks
+ * followed or not, wrong types, truncated readlink, flags the kernel rejects, /proc and devices.
+ */
+static int lookups(char **a)
+{
+	struct stat st;
+	struct statx stx;
+	char buf[64], longname[300];
+	int dfd = check(open(a[0], O_RDONLY | O_DIRECTORY), "open dir");
+	check(chdir(a[0]), "chdir");
+	stat("a.txt", &st);
+	stat("a.txt/", &st);                              /* ENOTDIR */
+	lstat("link", &st);
+	stat("loop", &st);                                /* ELOOP */
+	fstatat(dfd, "sub/../link", &st, AT_SYMLINK_NOFOLLOW);
+	fstatat(dfd, "", &st, 0);                          /* ENOENT: no AT_EMPTY_PATH */
+	fstatat(dfd, "a.txt", &st, 0x40000);               /* EINVAL: unknown flag */
+	fstatat(dfd, "a.txt", &st, AT_EMPTY_PATH);         /* a path despite the flag */
+	fstatat(-5, "a.txt", &st, 0);                      /* EBADF */
+	fstatat(-5, "/etc/hostname", &st, 0);              /* absolute: the dirfd is ignored */
+	syscall(SYS_statx, dfd, "link", AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &stx);
+	syscall(SYS_statx, dfd, "link", AT_STATX_SYNC_TYPE, STATX_BASIC_STATS, &stx); /* EINVAL */
+	syscall(SYS_statx, dfd, "nope", 0, STATX_BASIC_STATS, &stx);
+	access("a.txt", R_OK | W_OK);
+	access("a.txt", 8);                               /* EINVAL */
+	faccessat(dfd, "sub", X_OK, AT_EACCESS);
+	syscall(SYS_faccessat2, dfd, "link", F_OK, AT_SYMLINK_NOFOLLOW);
+	syscall(SYS_faccessat2, dfd, "dangling", F_OK, 0); /* ENOENT through the symlink */
+	readlink("link", buf, sizeof buf);
+	readlink("link", buf, 3);                          /* truncated: 3 */
+	readlink("a.txt", buf, sizeof buf);                /* EINVAL */
+	readlinkat(dfd, "sub", buf, 0);                    /* EINVAL before the lookup */
+	readlink("/proc/self/exe", buf, sizeof buf);       /* procfs */
+	memset(longname, 'x', sizeof longname - 1);
+	longname[sizeof longname - 1] = 0;
+	stat(longname, &st);                               /* ENAMETOOLONG */
+	close(check(openat(dfd, "link", O_RDONLY), "openat link"));
+	openat(dfd, "link", O_RDONLY | O_NOFOLLOW);         /* ELOOP */
+	close(check(openat(dfd, "link", O_PATH | O_NOFOLLOW), "openat O_PATH"));
+	openat(dfd, "a.txt", O_RDONLY | O_DIRECTORY);       /* ENOTDIR */
+	openat(dfd, "sub", O_WRONLY);                       /* EISDIR */
+	int keep = check(openat(dfd, "sub", O_RDONLY | O_DIRECTORY | O_CLOEXEC), "openat sub");
+	close(check(open("/dev/null", O_RDONLY), "open /dev/null"));
+	close(check(open("/proc/self/status", O_RDONLY), "open status"));
+	close(check(openat(keep, "../a.txt", O_RDONLY), "openat ../a.txt"));
+	openat(dfd, "", O_RDONLY);                          /* ENOENT */
+	close(keep);
+	char *argv[] = {"nope", NULL};
+	syscall(SYS_execve, "./nope", argv, environ);       /* ENOENT */
+	syscall(SYS_execve, "a.txt", argv, environ);        /* EACCES: not executable */
+	syscall(SYS_execve, "a.txt/x", argv, environ);      /* ENOTDIR */
+	return 0;
+}
+
+/*
+ * A child creates and removes a file while the parent stats it; the parent prints what each
+ * stat returned (1 found, 0 missing), for the test to compare with the log.
+ */
+static int race(char **a)
+{
+	int n = atoi(a[1]);
+	pid_t child = fork();
+	if (child == 0) {
+		for (int i = 0; i < n; i++) {
+			close(check(open(a[0], O_WRONLY | O_CREAT, 0600), "create"));
+			unlink(a[0]);
+		}
+		_exit(0);
+	}
+	struct stat st;
+	for (int i = 0; i < n; i++)
+		putchar(stat(a[0], &st) == 0 ? '1' : '0');
+	waitpid(child, 0, 0);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(char **args);
@@ -250,6 +327,7 @@ static const struct {
 	{"unlinked", unlinked, 1},         {"listdir", listdir, 1},   {"relative", relative, 1},
 	{"thread-exec", thread_exec, 2},   {"threads", threads, 2},   {"vfork-exec", vfork_exec, 2},
 	{"fork-storm", fork_storm, 2},     {"made", made, 1},         {"creds-signals", creds_signals, 2},
+	{"lookups", lookups, 1},           {"race", race, 2},
 };
 
 int main(int argc, char **argv)
