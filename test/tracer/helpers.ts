@@ -1,5 +1,5 @@
 // Builds the tracer and the C test programs, runs the tracer and parses its JSON Lines log.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,6 +53,29 @@ export function buildAll(): { hop64: string; hop32: string; scenarios: string; d
   };
 }
 
+/** The tracer before outcomes were derived at entry (two stops per traced call): the differential tests' and the benchmark's baseline. */
+export const BASELINE_COMMIT = "7a37b5ae58fb782dddf46aadcf9f8563c2bb87c4";
+
+/** Builds the tracer of `commit`, taken from the repository's history, under dir; returns its path. */
+export function buildTracerAt(commit: string, dir: string): string {
+  execFileSync("sh", ["-c", 'git -C "$1" archive "$2" tracer-static | tar -x -C "$3"', "sh", repo, commit, dir]);
+  execFileSync("make", ["-s", "-C", join(dir, "tracer-static"), "../dist/sidebundle-trace"], { stdio: ["ignore", "ignore", "inherit"] });
+  return join(dir, "dist", "sidebundle-trace");
+}
+
+/**
+ * Runs `bin` on command under strace, which counts the tracer's wait4 calls that reported a
+ * stopped tracee: the ptrace stops. Returns them with the log.
+ */
+export function countStops(bin: string, command: string[], cwd?: string): { stops: number; events: TraceEvent[] } {
+  const dir = tempDir("stops");
+  const [calls, log] = [join(dir, "wait4.txt"), join(dir, "log.jsonl")];
+  const run = spawnSync("strace", ["-e", "trace=wait4", "-o", calls, bin, "--output", log, "--", ...command], { cwd, stdio: "ignore" });
+  if (run.status !== 0) throw new Error(`${command.join(" ")} under strace and ${bin} exited ${run.status}`);
+  const stops = readFileSync(calls, "utf8").split("\n").filter((line) => line.includes("WIFSTOPPED")).length;
+  return { stops, events: parseLog(readFileSync(log, "utf8")) };
+}
+
 export interface Traced {
   status: number | null;
   signal: NodeJS.Signals | null;
@@ -68,10 +91,10 @@ export function parseLog(text: string): TraceEvent[] {
     .map((line) => JSON.parse(line) as TraceEvent);
 }
 
-/** Runs the tracer with `options` on `command`, feeding `input` to its stdin; `started` gets the tracer's pid. */
-export function trace(command: string[], options: string[] = [], input = "", started?: (pid: number) => void): Promise<Traced> {
+/** Runs the tracer (`bin`) with `options` on `command`, feeding `input` to its stdin; `started` gets the tracer's pid. */
+export function trace(command: string[], options: string[] = [], input = "", started?: (pid: number) => void, bin = tracer): Promise<Traced> {
   const log = join(tempDir("log"), "log.jsonl");
-  const child = spawn(tracer, ["--output", log, ...options, "--", ...command]);
+  const child = spawn(bin, ["--output", log, ...options, "--", ...command]);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -1,0 +1,157 @@
+// The tracer that derives lookups' outcomes at entry against the one that stopped at every
+// call's exit (built from BASELINE_COMMIT): on the same programs, the logs say the same thing
+// call by call. The only difference allowed is by design: stat calls with AT_EMPTY_PATH (fstat
+// on a descriptor) are not traced any more.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BASELINE_COMMIT,
+  buildAll,
+  buildTracerAt,
+  countStops,
+  endOf,
+  removeTempDirs,
+  tempDir,
+  trace,
+  tracer,
+  type TraceEvent,
+} from "./helpers.js";
+
+const AT_EMPTY_PATH = 0x1000;
+const FD_STATS = new Set(["newfstatat", "fstatat64", "statx"]);
+const PYTHON = ["/usr/bin/python3", "-c", "import json, decimal, sqlite3, ssl, email.parser, http.client, xml.dom.minidom, argparse, logging"];
+
+let bin: ReturnType<typeof buildAll>;
+let baseline: string;
+beforeAll(() => {
+  bin = buildAll();
+  baseline = buildTracerAt(BASELINE_COMMIT, tempDir("baseline"));
+  // Python writes its bytecode caches on a first run: both traced runs must find them made.
+  execFileSync(PYTHON[0]!, PYTHON.slice(1));
+}, 120_000);
+afterAll(removeTempDirs);
+
+function isFdStat(e: TraceEvent): boolean {
+  return e.type === "file" && FD_STATS.has(e.syscall as string) && ((e.flags as number) & AT_EMPTY_PATH) !== 0;
+}
+
+/**
+ * Each process's events in order, the process named by its place in the tree ("root", "root.0"
+ * for its first child...), without pids, with the tracer's own path as "<tracer>" and the run's
+ * directory as "<dir>": what two runs of the same program have in common. Events of different
+ * processes interleave freely.
+ */
+function perProcess(events: TraceEvent[], tracerPath: string, dir: string): Record<string, Record<string, unknown>[]> {
+  const names = new Map<number, string>([[endOf(events).rootPid as number, "root"]]);
+  const spawned = new Map<string, number>();
+  const out: Record<string, Record<string, unknown>[]> = {};
+  for (const event of events) {
+    if (event.type === "end" || isFdStat(event)) continue;
+    if (event.type === "spawn") {
+      const parent = names.get(event.ppid as number) ?? "?";
+      const n = spawned.get(parent) ?? 0;
+      spawned.set(parent, n + 1);
+      names.set(event.pid, `${parent}.${n}`);
+    }
+    const { pid, ppid: _p, tgid: _g, tid: _t, ...rest } = event;
+    const text = JSON.stringify({ ...rest, ...(rest.exe === tracerPath ? { exe: "<tracer>" } : {}) });
+    (out[names.get(pid) ?? "?"] ??= []).push(JSON.parse(text.split(dir).join("<dir>")));
+  }
+  return out;
+}
+
+/**
+ * Runs the command `run` makes for a fresh fixture directory under both tracers, one after the
+ * other, and compares their logs; returns the common one.
+ */
+async function compare(run: (dir: string) => { command: string[]; options?: string[] }): Promise<Record<string, Record<string, unknown>[]>> {
+  const logs = [];
+  for (const bin of [baseline, tracer]) {
+    const dir = fixture();
+    const { command, options } = run(dir);
+    const traced = await trace(command, options, "", undefined, bin);
+    logs.push({ ...traced, log: perProcess(traced.events, bin, dir) });
+  }
+  const [before, after] = logs as [(typeof logs)[0], (typeof logs)[0]];
+  expect(after.status).toBe(before.status);
+  expect(after.stdout).toBe(before.stdout);
+  expect(after.events.filter(isFdStat)).toEqual([]);
+  expect(after.log).toEqual(before.log);
+  return before.log;
+}
+
+/** a.txt, sub/, link -> a.txt, loop -> loop, dangling -> nope. */
+function fixture(): string {
+  const dir = tempDir("fixture");
+  mkdirSync(join(dir, "sub"));
+  writeFileSync(join(dir, "a.txt"), "contents of a\n");
+  symlinkSync("a.txt", join(dir, "link"));
+  symlinkSync("loop", join(dir, "loop"));
+  symlinkSync("nope", join(dir, "dangling"));
+  return dir;
+}
+
+describe("the same log as the tracer that stopped at every exit", () => {
+  it("python start-up importing json, decimal, sqlite3, ssl, email, http, xml, argparse, logging", async () => {
+    const logged = await compare(() => ({ command: PYTHON }));
+    // Hits and misses of every kind the start-up makes, so that the comparison covers them.
+    const files = logged.root!.filter((e) => e.type === "file");
+    expect(files.filter((e) => e.syscall === "openat" && (e.result as number) >= 0).length).toBeGreaterThan(50);
+    expect(files.filter((e) => e.syscall === "newfstatat" && e.errno === "ENOENT").length).toBeGreaterThan(10);
+    expect(files.some((e) => e.syscall === "getdents64")).toBe(true);
+  });
+
+  it("a shell pipeline that makes, moves and removes files", async () => {
+    const script =
+      "cat /etc/passwd a.txt | grep -v nologin | sort | uniq -c | wc -l >count; mkdir d; cp count d/f; mv d/f d/g; " +
+      "ls -l d link >/dev/null; cat d/nope 2>/dev/null; rm -r d count; test -e count || echo gone";
+    const logged = await compare((dir) => ({ command: ["sh", "-c", script], options: ["--cwd", dir] }));
+    expect(Object.keys(logged).length).toBeGreaterThan(8);
+  });
+
+  it.each(["dirfd-openat", "openat2", "relative", "unlinked", "made", "listdir"])("scenario %s", async (name) => {
+    const logged = await compare((dir) => ({ command: [bin.scenarios, name, dir] }));
+    expect(logged.root!.some((e) => typeof e.abs === "string" && /^<dir>(\/|$)/.test(e.abs))).toBe(true);
+  });
+
+  it("failures: misses, wrong types, rejected flags, a truncated readlink, failed execs", async () => {
+    const logged = await compare((dir) => ({ command: [bin.scenarios, "lookups", dir] }));
+    const files = logged.root!.filter((e) => typeof e.abs === "string" && e.abs.startsWith("<dir>/"));
+    const errnos = new Set(files.map((e) => e.errno).filter((e) => e !== undefined));
+    expect([...errnos].sort()).toEqual(["EACCES", "EINVAL", "EISDIR", "ELOOP", "ENAMETOOLONG", "ENOENT", "ENOTDIR"]);
+    expect(files).toContainEqual(expect.objectContaining({ syscall: "readlink", path: "link", result: 3 }));
+  });
+});
+
+describe("fewer stops", () => {
+  it("python start-up: at most 1.2 stops per logged event, where the baseline made 2", () => {
+    const after = countStops(tracer, PYTHON);
+    const before = countStops(baseline, PYTHON);
+    const perEvent = (r: { stops: number; events: TraceEvent[] }) => r.stops / (r.events.length - 1);
+    expect(perEvent(before)).toBeGreaterThan(1.9);
+    expect(perEvent(after)).toBeLessThanOrEqual(1.2);
+  });
+});
+
+describe("derived outcomes and calls that change names", () => {
+  // A child creates and removes a file while its parent stats it: each stat the log shows as a
+  // hit or a miss must be what the parent saw (it prints 1 or 0 per call).
+  it("never log another outcome than the program saw", async () => {
+    const dir = tempDir("race");
+    const n = 3000;
+    const { status, stdout, events } = await trace([bin.scenarios, "race", join(dir, "racing"), String(n)]);
+    expect(status).toBe(0);
+    const root = endOf(events).rootPid;
+    const logged = events
+      .filter((e) => e.pid === root && e.syscall === "newfstatat" && e.abs === join(dir, "racing"))
+      .map((e) => ((e.result as number) === 0 ? "1" : "0"))
+      .join("");
+    expect(stdout).toHaveLength(n);
+    expect(logged).toBe(stdout);
+    // Both outcomes occurred: the calls did race.
+    expect(stdout).toMatch(/0/);
+    expect(stdout).toMatch(/1/);
+  }, 60_000);
+});
