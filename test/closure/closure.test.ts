@@ -1,9 +1,11 @@
 // computeClosure on the cached Debian rootfs: scripts, trace filtering, runtime-data rules,
 // GPU filter, include/exclude, and ranged ELF reads.
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readElf } from "../../frontend/closure/elf.js";
-import { computeClosure, describeReason, HostFS, parseTrace, type Plan, type RootFS } from "../../frontend/closure/index.js";
+import { computeClosure, describeReason, describeWarning, HostFS, parseTrace, type Plan, type RootFS } from "../../frontend/closure/index.js";
 import { CountingFS, OverlayFS } from "./helpers.js";
 import { debianRootfs } from "./rootfs.js";
 
@@ -143,6 +145,52 @@ describe("runtime-data rules", () => {
     }
     expect(reasonsOf(plan, "/usr/lib/x86_64-linux-gnu/libdrm.so.2")).toContain("elf-needed libdrm.so.2 by /lib/x86_64-linux-gnu/libavdevice.so.59");
     expect(plan.warnings).toEqual([]);
+  });
+
+  // The NVIDIA driver as a GPU runtime injects it: libcuda.so.1 -> libcuda.so.535.104.05, and a
+  // program linked against it (both built here with the host's gcc, added over the rootfs).
+  const lib = "/usr/lib/x86_64-linux-gnu";
+  const cuda = () => {
+    const dir = mkdtempSync(`${tmpdir()}/closure-cuda-`);
+    writeFileSync(`${dir}/cuda.c`, "int cuInit(unsigned flags) { return (int)flags; }\n");
+    writeFileSync(`${dir}/probe.c`, "int cuInit(unsigned); int main(void) { return cuInit(0); }\n");
+    execFileSync("gcc", ["-shared", "-fPIC", "-Wl,-soname,libcuda.so.1", "-o", `${dir}/libcuda.so.535.104.05`, `${dir}/cuda.c`]);
+    execFileSync("gcc", ["-o", `${dir}/cuda-probe`, `${dir}/probe.c`, `${dir}/libcuda.so.535.104.05`]);
+    return new OverlayFS(host, {
+      "/usr/bin/cuda-probe": { file: readFileSync(`${dir}/cuda-probe`) },
+      [`${lib}/libcuda.so.535.104.05`]: { file: readFileSync(`${dir}/libcuda.so.535.104.05`) },
+      [`${lib}/libcuda.so.1`]: { symlink: "libcuda.so.535.104.05" },
+    });
+  };
+  const cudaFiles = (plan: Plan) => paths(plan).filter((p) => p.includes("libcuda"));
+
+  it("gpu: a library the GPU runtime injects is left out, link and file, with a warning naming --allow-gpu-libs", async () => {
+    const fs = cuda();
+    const plan = await computeClosure(fs, { entries: ["/usr/bin/cuda-probe"] });
+    expect(cudaFiles(plan)).toEqual([]);
+    expect(plan.warnings).toEqual([{ kind: "host-gpu-library", path: "/lib/x86_64-linux-gnu/libcuda.so.1", reasons: [{ kind: "needed", name: "libcuda.so.1", by: "/usr/bin/cuda-probe" }] }]);
+    expect(describeWarning(plan.warnings[0]!)).toBe(
+      "left out /lib/x86_64-linux-gnu/libcuda.so.1 (elf-needed libcuda.so.1 by /usr/bin/cuda-probe): a GPU container runtime injects it from the host; keep it with --allow-gpu-libs",
+    );
+    const allowed = await computeClosure(fs, { entries: ["/usr/bin/cuda-probe"], allowGpuLibs: true });
+    expect(cudaFiles(allowed)).toEqual([`${lib}/libcuda.so.1`, `${lib}/libcuda.so.535.104.05`]);
+  });
+
+  it("gpu: what the trace saw of it is left out too (ffmpeg dlopens libcuda.so.1 for CUDA decoding)", async () => {
+    const fs = cuda();
+    const seen = trace([
+      { type: "exec", pid: 5, ppid: 1, exe: "/usr/bin/dash", syscall: "execve", path: "/usr/bin/ffmpeg", abs: "/usr/bin/ffmpeg", argv: ["ffmpeg"], result: 0 },
+      { type: "file", pid: 5, ppid: 1, exe: "/usr/bin/ffmpeg", syscall: "openat", path: "libcuda.so.1", abs: `${lib}/libcuda.so.1`, flags: 0, result: 3 },
+      { type: "file", pid: 5, ppid: 1, exe: "/usr/bin/ffmpeg", syscall: "newfstatat", path: "x", abs: `${lib}/libcuda.so.535.104.05`, flags: 0, result: 0 },
+    ]);
+    const plan = await computeClosure(fs, { entries: ["/usr/bin/ffmpeg"], trace: seen });
+    expect(cudaFiles(plan)).toEqual([]);
+    expect(plan.warnings.map(describeWarning)).toEqual([
+      `left out ${lib}/libcuda.so.1 (trace: openat by /usr/bin/ffmpeg): a GPU container runtime injects it from the host; keep it with --allow-gpu-libs`,
+      `left out ${lib}/libcuda.so.535.104.05 (trace: newfstatat by /usr/bin/ffmpeg): a GPU container runtime injects it from the host; keep it with --allow-gpu-libs`,
+    ]);
+    const allowed = await computeClosure(fs, { entries: ["/usr/bin/ffmpeg"], trace: seen, allowGpuLibs: true });
+    expect(cudaFiles(allowed)).toEqual([`${lib}/libcuda.so.1`, `${lib}/libcuda.so.535.104.05`]);
   });
 });
 
