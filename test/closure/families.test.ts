@@ -117,8 +117,12 @@ describe("program-data", () => {
     const plan = await tracedPlan(["/usr/bin/nmap"], listScan);
     expect(reasonsOf(plan, "/usr/share/nmap/nmap-mac-prefixes")).toEqual(["rule: program-data"]);
     expect(reasonsOf(plan, "/usr/share/nmap/scripts/http-title.nse")).toEqual(["rule: program-data"]);
-    // another program's data directory is not taken along
-    expect(paths(plan).filter((p) => p.startsWith("/usr/share/perl/"))).toEqual([]);
+  });
+
+  it("does not take a language's library root whole: perl's core modules", async () => {
+    const plan = await tracedPlan(["/usr/bin/perl"], ["/usr/bin/perl", "-e", "use strict; use Text::Abbrev; print join(',', sort keys %{abbrev('ab')})"]);
+    expect(paths(plan)).toContain("/usr/share/perl/5.36.0/Text/Abbrev.pm");
+    expect(paths(plan)).not.toContain("/usr/share/perl/5.36.0/CPAN.pm");
   });
 
   it("is left out with --skip-rule", async () => {
