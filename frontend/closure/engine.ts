@@ -135,16 +135,13 @@ export class ClosureEngine {
 
   private async addLinkMap(map: LinkMap): Promise<void> {
     this.objects.add(map.root.realPath);
-    const kept = this.options.allowGpuLibs ? new Set([map.root, ...map.libraries]) : withoutHostGpuLibraries(map);
     // A dlopen'ed library has no PT_INTERP: the process's loader only chose the search rules.
     const interpreter = map.root.elf.interpreter ? [map.interpreter] : [];
     for (const object of [...interpreter, ...map.libraries]) {
       if (!object) continue;
-      if (object !== map.interpreter && !kept.has(object)) {
-        if (isHostGpuObject(object)) {
-          const reasons = object.requesters.map((r): Reason => ({ kind: "needed", name: object.name, by: r.path }));
-          this.plan.warn({ kind: "host-gpu-library", path: object.path, reasons });
-        }
+      if (object !== map.interpreter && !this.options.allowGpuLibs && isHostGpuObject(object)) {
+        const reasons = object.requesters.map((r): Reason => ({ kind: "needed", name: object.name, by: r.path }));
+        this.plan.warn({ kind: "host-gpu-library", path: object.path, reasons });
         continue;
       }
       const reason: Reason = object === map.interpreter ? { kind: "interpreter", of: map.root.path } : { kind: "needed", name: object.name, by: object.loader!.path };
@@ -238,18 +235,4 @@ function ruleLibdirs(rule: RuntimeRule, context: RuleContext): string[] | undefi
 
 function isHostGpuObject(object: LoadedObject): boolean {
   return isHostGpuLibrary(object.path) || isHostGpuLibrary(object.realPath);
-}
-
-/** The root and the libraries still needed once the host's GPU libraries (and what only they need) go. */
-function withoutHostGpuLibraries(map: LinkMap): Set<LoadedObject> {
-  const kept = new Set<LoadedObject>([map.root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const object of map.libraries) {
-      if (kept.has(object) || isHostGpuObject(object) || !object.requesters.some((r) => kept.has(r))) continue;
-      kept.add(object);
-      grew = true;
-    }
-  }
-  return kept;
 }
