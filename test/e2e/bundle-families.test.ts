@@ -15,6 +15,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends tzdata python3 
 FROM scratch AS tz
 BUNDLE --from=build --trace="date" --trace="python3 -c 'import zoneinfo; zoneinfo.ZoneInfo(\\"UTC\\")'" /usr/bin/date /usr/bin/python3
 
+FROM scratch AS tz-skipped
+BUNDLE --from=build --skip-rule=zoneinfo --trace="date" /usr/bin/date
+
 FROM scratch AS im
 BUNDLE --from=build --trace="convert /in/rose.jpg /tmp/rose.png" /usr/bin/convert
 
@@ -63,6 +66,11 @@ describe("families end to end", () => {
       expect(await run(tz, [...argv], [...env])).toEqual(expected);
     }
     expect((await run(tz, ["/usr/bin/date", "-d", "@0", "+%H:%M %Z"], ["TZ=Asia/Tokyo"])).stdout).toBe("09:00 JST\n");
+  });
+
+  it("--skip-rule=zoneinfo trims the database: Tokyo is then unknown, as the issue saw it", async () => {
+    const skipped = await build("tz-skipped");
+    expect((await run(skipped, ["/usr/bin/date", "-d", "@0", "+%H:%M %Z"], ["TZ=Asia/Tokyo"])).stdout).toBe("00:00 Asia\n");
   });
 
   it("ImageMagick traced on JPEG to PNG writes GIF and BMP too", async () => {
