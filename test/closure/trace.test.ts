@@ -85,7 +85,7 @@ describe("trace paths in the plan", () => {
     expect(plan.entries.filter((e) => e.path.startsWith("/etc/"))).toEqual([
       { kind: "symlink", path: "/etc/conf", target: "real.conf", reasons: [{ kind: "trace", syscall: "lstat", exe: "x" }, { kind: "trace", syscall: "newfstatat", exe: "x" }] },
     ]);
-    expect(plan.warnings).toEqual(["trace: openat by pid 1 (x): the path of 1 call(s) could not be read; what they named is not in the bundle"]);
+    expect(plan.warnings).toEqual([{ kind: "unreadable-trace-path", syscall: "openat", exe: "x", calls: 1 }]);
   });
 
   it("fails on an entry that is a symlink loop, with one line naming it", async () => {
