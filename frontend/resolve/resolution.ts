@@ -2,7 +2,7 @@
 // every file's sha256, and for a portable bundle each entry's launch spec. Pure over RootFS, so
 // the frontend can run it in a cached exec op (resolve-run.ts) and the tests on a directory.
 import { createHash } from "node:crypto";
-import { computeClosure, launchSpec, parseTrace, type LaunchSpec, type Plan, type RootFS, type TraceEvent } from "../closure/index.js";
+import { computeClosure, describeWarning, isUnresolved, launchSpec, parseTrace, type LaunchSpec, type Plan, type RootFS, type TraceEvent } from "../closure/index.js";
 import { forEachConcurrently } from "../concurrency.js";
 
 export interface ResolveRequest {
@@ -12,6 +12,8 @@ export interface ResolveRequest {
   include: string[];
   exclude: string[];
   allowGpuLibs: boolean;
+  /** Runtime-data rules not to apply (--skip-rule). */
+  skipRules: string[];
   strict: boolean;
   /** Paths the traces saw that are the frontend's own mounts, not the source's. */
   ignore: string[];
@@ -59,13 +61,13 @@ function readTraces(logs: string[]): { events: TraceEvent[]; untraced?: string }
 }
 
 async function closure(fs: RootFS, req: ResolveRequest, trace: TraceEvent[]): Promise<Plan> {
-  const { entries, env, include, exclude, allowGpuLibs, ignore, baseDirs } = req;
-  const plan = await computeClosure(fs, { entries, env, trace, include, exclude, allowGpuLibs, ignore, baseDirs });
+  const { entries, env, include, exclude, allowGpuLibs, skipRules, ignore, baseDirs } = req;
+  const plan = await computeClosure(fs, { entries, env, trace, include, exclude, allowGpuLibs, skipRules, ignore, baseDirs });
   for (const e of plan.entries) {
-    if (e.kind === "file" && e.reasons.includes("entry") && !(e.mode & 0o111)) throw new Error(`entry ${e.path} is not executable`);
+    if (e.kind === "file" && e.reasons.some((r) => r.kind === "entry") && !(e.mode & 0o111)) throw new Error(`entry ${e.path} is not executable`);
   }
-  const unresolved = plan.warnings.filter((w) => /not found|unresolved/i.test(w));
-  if (req.strict && unresolved.length) throw new Error(`--strict: ${unresolved.join("; ")}`);
+  const unresolved = plan.warnings.filter(isUnresolved);
+  if (req.strict && unresolved.length) throw new Error(`--strict: ${unresolved.map(describeWarning).join("; ")}`);
   return plan;
 }
 
