@@ -12,6 +12,8 @@ import {
   buildTracerAt,
   countStops,
   endOf,
+  isFdStat,
+  perProcess,
   removeTempDirs,
   tempDir,
   trace,
@@ -19,8 +21,6 @@ import {
   type TraceEvent,
 } from "./helpers.js";
 
-const AT_EMPTY_PATH = 0x1000;
-const FD_STATS = new Set(["newfstatat", "fstatat64", "statx"]);
 const PYTHON = ["/usr/bin/python3", "-c", "import json, decimal, sqlite3, ssl, email.parser, http.client, xml.dom.minidom, argparse, logging"];
 
 let bin: ReturnType<typeof buildAll>;
@@ -33,46 +33,17 @@ beforeAll(() => {
 }, 120_000);
 afterAll(removeTempDirs);
 
-function isFdStat(e: TraceEvent): boolean {
-  return e.type === "file" && FD_STATS.has(e.syscall as string) && ((e.flags as number) & AT_EMPTY_PATH) !== 0;
-}
-
-/**
- * Each process's events in order, the process named by its place in the tree ("root", "root.0"
- * for its first child...), without pids, with the tracer's own path as "<tracer>" and the run's
- * directory as "<dir>": what two runs of the same program have in common. Events of different
- * processes interleave freely.
- */
-function perProcess(events: TraceEvent[], tracerPath: string, dir: string): Record<string, Record<string, unknown>[]> {
-  const names = new Map<number, string>([[endOf(events).rootPid as number, "root"]]);
-  const spawned = new Map<string, number>();
-  const out: Record<string, Record<string, unknown>[]> = {};
-  for (const event of events) {
-    if (event.type === "end" || isFdStat(event)) continue;
-    if (event.type === "spawn") {
-      const parent = names.get(event.ppid as number) ?? "?";
-      const n = spawned.get(parent) ?? 0;
-      spawned.set(parent, n + 1);
-      names.set(event.pid, `${parent}.${n}`);
-    }
-    const { pid, ppid: _p, tgid: _g, tid: _t, ...rest } = event;
-    const text = JSON.stringify({ ...rest, ...(rest.exe === tracerPath ? { exe: "<tracer>" } : {}) });
-    (out[names.get(pid) ?? "?"] ??= []).push(JSON.parse(text.split(dir).join("<dir>")));
-  }
-  return out;
-}
-
 /**
  * Runs the command `run` makes for a fresh fixture directory under both tracers, one after the
  * other, and compares their logs; returns the common one.
  */
 async function compare(run: (dir: string) => { command: string[]; options?: string[] }): Promise<Record<string, Record<string, unknown>[]>> {
   const logs = [];
-  for (const bin of [baseline, tracer]) {
+  for (const tracerPath of [baseline, tracer]) {
     const dir = fixture();
     const { command, options } = run(dir);
-    const traced = await trace(command, options, "", undefined, bin);
-    logs.push({ ...traced, log: perProcess(traced.events, bin, dir) });
+    const traced = await trace(command, options, "", undefined, tracerPath);
+    logs.push({ ...traced, log: perProcess(traced.events, tracerPath, dir) });
   }
   const [before, after] = logs as [(typeof logs)[0], (typeof logs)[0]];
   expect(after.status).toBe(before.status);

@@ -4,12 +4,27 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { docker } from "../e2e/docker.js";
-import { buildAll, distDir, endOf, filesUnder, ofType, parseLog, removeTempDirs, tempDir } from "./helpers.js";
+import {
+  BASELINE_COMMIT,
+  buildAll,
+  buildTracerAt,
+  distDir,
+  endOf,
+  filesUnder,
+  isFdStat,
+  ofType,
+  parseLog,
+  perProcess,
+  removeTempDirs,
+  tempDir,
+} from "./helpers.js";
 
 let bin: ReturnType<typeof buildAll>;
+let baseline: string;
 beforeAll(() => {
   bin = buildAll();
-});
+  baseline = buildTracerAt(BASELINE_COMMIT, tempDir("baseline"));
+}, 120_000);
 afterAll(removeTempDirs);
 
 it("traces in a default-profile container, as its pid 1", async () => {
@@ -66,4 +81,28 @@ it.each(["drop64", "drop32"] as const)("reads the paths of a process that droppe
     { pid: child, syscall: "openat", path: "sub/c.txt", abs: `${dir}/sub/c.txt`, flags: 0, result: 3 },
   ]);
   expect(ofType(events, "file").filter((e) => e.path === null || (e.abs === null && e.path !== ""))).toEqual([]);
+});
+
+// Outcomes derived at entry on the container's overlay root, with Docker's bind mounts
+// (/etc/hostname), /proc and /dev beside it: the same log as the tracer that stopped at every exit.
+it("logs the same as the two-stop tracer in a default-profile container", async () => {
+  const script =
+    "cat /etc/debian_version /etc/hostname /nope 2>/dev/null; ls -l /usr/share/doc /dev/null /proc/1/fd >/dev/null; " +
+    "find /usr/share/doc -name copyright -newer /etc/hostname | wc -l; mkdir /tmp/d; echo x >/tmp/d/f; mv /tmp/d/f /tmp/d/g; " +
+    "rm -r /tmp/d; test -e /tmp/d || echo gone";
+  const logs = [];
+  for (const tracer of [baseline, join(distDir, "sidebundle-trace")]) {
+    const out = tempDir("docker");
+    const run = await docker(["run", "--rm", "--hostname", "sb", "-v", `${tracer}:/sb/sidebundle-trace:ro`, "-v", `${out}:/out`, "debian:bookworm-slim",
+      "/sb/sidebundle-trace", "--output", "/out/log.jsonl", "--", "sh", "-c", script]);
+    expect(run.code).toBe(0);
+    const events = parseLog(readFileSync(join(out, "log.jsonl"), "utf8"));
+    logs.push({ stdout: run.stdout, events, log: perProcess(events, "/sb/sidebundle-trace") });
+  }
+  const [before, after] = logs as [(typeof logs)[0], (typeof logs)[0]];
+  expect(after.stdout).toBe(before.stdout);
+  expect(after.stdout).toMatch(/gone/);
+  expect(after.events.filter(isFdStat)).toEqual([]);
+  expect(after.log).toEqual(before.log);
+  expect(Object.keys(after.log)).toHaveLength(8); // sh and its 7 commands
 });

@@ -133,3 +133,36 @@ export function endOf(events: TraceEvent[]): TraceEvent {
   if (end?.type !== "end") throw new Error(`log does not end with an end event: ${JSON.stringify(end)}`);
   return end;
 }
+
+const AT_EMPTY_PATH = 0x1000;
+const FD_STATS = new Set(["newfstatat", "fstatat64", "statx"]);
+
+/** A stat call on a descriptor (AT_EMPTY_PATH): logged by the baseline, not traced any more. */
+export function isFdStat(e: TraceEvent): boolean {
+  return e.type === "file" && FD_STATS.has(e.syscall as string) && ((e.flags as number) & AT_EMPTY_PATH) !== 0;
+}
+
+/**
+ * Each process's events in order, the process named by its place in the tree ("root", "root.0"
+ * for its first child...), without pids and fd stats, with the tracer's own path as "<tracer>"
+ * and dir as "<dir>": what two runs of the same program have in common. Events of different
+ * processes interleave freely.
+ */
+export function perProcess(events: TraceEvent[], tracerPath: string, dir?: string): Record<string, Record<string, unknown>[]> {
+  const names = new Map<number, string>([[endOf(events).rootPid as number, "root"]]);
+  const spawned = new Map<string, number>();
+  const out: Record<string, Record<string, unknown>[]> = {};
+  for (const event of events) {
+    if (event.type === "end" || isFdStat(event)) continue;
+    if (event.type === "spawn") {
+      const parent = names.get(event.ppid as number) ?? "?";
+      const n = spawned.get(parent) ?? 0;
+      spawned.set(parent, n + 1);
+      names.set(event.pid, `${parent}.${n}`);
+    }
+    const { pid, ppid: _p, tgid: _g, tid: _t, ...rest } = event;
+    const text = JSON.stringify({ ...rest, ...(rest.exe === tracerPath ? { exe: "<tracer>" } : {}) });
+    (out[names.get(pid) ?? "?"] ??= []).push(JSON.parse(dir ? text.split(dir).join("<dir>") : text));
+  }
+  return out;
+}

@@ -81,7 +81,8 @@ static int open_base(pid_t pid, int dirfd, const char *path)
 		snprintf(name, sizeof name, "/proc/%d/cwd", pid);
 	else
 		snprintf(name, sizeof name, "/proc/%d/fd/%d", pid, dirfd);
-	int fd = open(name, O_PATH | O_CLOEXEC);
+	/* openat: musl's open() adds an fcntl for O_CLOEXEC. */
+	int fd = openat(AT_FDCWD, name, O_PATH | O_CLOEXEC);
 	struct statfs fs;
 	if (fd >= 0 && (fstatfs(fd, &fs) < 0 || !plain_fs((long)fs.f_type))) {
 		close(fd);
@@ -116,7 +117,7 @@ static int lowest_free_fd(pid_t pid)
 	char name[32], buf[4096];
 	uint64_t used[MAX_FD / 64] = {0};
 	snprintf(name, sizeof name, "/proc/%d/fd", pid);
-	int dir = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dir = openat(AT_FDCWD, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return -1;
 	long n;
