@@ -68,41 +68,17 @@ bool call_mutates(const struct call *c)
 }
 
 /*
- * The directory a relative path starts from, opened O_PATH from /proc (the tracee's cwd or
- * dirfd): AT_FDCWD for an absolute path (the tracee's root is ours). -1 when the lookup may not
- * be repeated: unknown base, or not on a plain filesystem.
+ * The lookup, repeated from the root: an O_PATH fd on what the path names, or -1 with errno. It
+ * may not leave the root's mount (other filesystems, /proc and its magic links: EXDEV), so it
+ * sees what the tracee's call sees.
  */
-static int open_base(pid_t pid, int dirfd, const char *path)
-{
-	if (path[0] == '/')
-		return root_plain ? AT_FDCWD : -1;
-	char name[64];
-	if (dirfd == AT_FDCWD)
-		snprintf(name, sizeof name, "/proc/%d/cwd", pid);
-	else
-		snprintf(name, sizeof name, "/proc/%d/fd/%d", pid, dirfd);
-	/* openat: musl's open() adds an fcntl for O_CLOEXEC. */
-	int fd = openat(AT_FDCWD, name, O_PATH | O_CLOEXEC);
-	struct statfs fs;
-	if (fd >= 0 && (fstatfs(fd, &fs) < 0 || !plain_fs((long)fs.f_type))) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-/*
- * The lookup, repeated: an O_PATH fd on what path names, or -1 with errno. It may not leave the
- * base's mount (other filesystems, /proc's magic links: EXDEV, ELOOP), so it sees what the
- * tracee's call sees.
- */
-static int probe(int base, const char *path, uint64_t flags, uint64_t resolve)
+static int probe(const char *lookup, uint64_t flags, uint64_t resolve)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC | flags,
 		.resolve = resolve | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
 	};
-	return (int)syscall(SYS_openat2, base, path, &how, sizeof how);
+	return (int)syscall(SYS_openat2, AT_FDCWD, lookup, &how, sizeof how);
 }
 
 /* The lookup errors that are the tracee's too (EXDEV is the probe's own). */
@@ -146,7 +122,7 @@ static uint64_t arg(const struct call *c, unsigned char pos)
 	return pos ? c->args[pos - 1] : 0;
 }
 
-static bool derive_stat(const struct call *c, int base, int64_t *result)
+static bool derive_stat(const struct call *c, int64_t *result)
 {
 	const struct layout *l = c->l;
 	uint64_t flags = l->fixed_flags | (unsigned)arg(c, l->flags);
@@ -155,7 +131,7 @@ static bool derive_stat(const struct call *c, int base, int64_t *result)
 		return false;
 	if (!l->extra && (flags & ~(uint64_t)STAT_FLAGS))
 		return false;
-	int fd = probe(base, c->path, flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
+	int fd = probe(c->lookup, flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
 	if (fd < 0 && !lookup_error(errno))
 		return false;
 	*result = fd < 0 ? -errno : 0;
@@ -164,12 +140,12 @@ static bool derive_stat(const struct call *c, int base, int64_t *result)
 	return true;
 }
 
-static bool derive_access(const struct call *c, int base, int64_t *result)
+static bool derive_access(const struct call *c, int64_t *result)
 {
 	uint64_t mode = (unsigned)arg(c, c->l->flags), at = (unsigned)arg(c, c->l->extra);
 	if ((mode & ~(uint64_t)(R_OK | W_OK | X_OK)) || (at & ~(uint64_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW)))
 		return false;
-	int fd = probe(base, c->path, at & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
+	int fd = probe(c->lookup, at & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
 	if (fd < 0) {
 		*result = -errno;
 		return lookup_error(errno);
@@ -182,14 +158,14 @@ static bool derive_access(const struct call *c, int base, int64_t *result)
 	return r == 0 || err == EACCES || err == EROFS || err == ETXTBSY;
 }
 
-static bool derive_readlink(const struct call *c, int base, int64_t *result)
+static bool derive_readlink(const struct call *c, int64_t *result)
 {
 	int bufsiz = (int)arg(c, c->l->extra);
 	if (bufsiz <= 0) {
 		*result = -EINVAL;
 		return true;
 	}
-	int fd = probe(base, c->path, O_NOFOLLOW, 0);
+	int fd = probe(c->lookup, O_NOFOLLOW, 0);
 	if (fd < 0) {
 		*result = -errno;
 		return lookup_error(errno);
@@ -204,7 +180,7 @@ static bool derive_readlink(const struct call *c, int base, int64_t *result)
 	return n >= 0;
 }
 
-static bool derive_open(const struct task *t, const struct call *c, int base, int64_t *result)
+static bool derive_open(const struct task *t, const struct call *c, int64_t *result)
 {
 	const struct layout *l = c->l;
 	uint64_t flags = l->flags_in_how ? c->how[0] : (unsigned)arg(c, l->flags), resolve = 0;
@@ -220,7 +196,7 @@ static bool derive_open(const struct task *t, const struct call *c, int base, in
 		return false; /* writes, O_CREAT, O_TRUNC, O_TMPFILE, O_NOATIME, O_DIRECT... */
 	if (t->shared_files)
 		return false; /* another task may take the fd number first */
-	int fd = probe(base, c->path, flags & (O_NOFOLLOW | O_DIRECTORY), resolve);
+	int fd = probe(c->lookup, flags & (O_NOFOLLOW | O_DIRECTORY), resolve);
 	if (fd < 0) {
 		*result = -errno;
 		return lookup_error(errno) && !(resolve && errno == ELOOP);
@@ -249,10 +225,10 @@ static bool derive_open(const struct task *t, const struct call *c, int base, in
 	return next >= 0;
 }
 
-static bool derive_exec(const struct call *c, int base, int64_t *result)
+static bool derive_exec(const struct call *c, int64_t *result)
 {
 	/* Only misses: a found file may still fail (format, interpreter), and success is the exec stop. */
-	int fd = probe(base, c->path, 0, 0);
+	int fd = probe(c->lookup, 0, 0);
 	if (fd >= 0) {
 		close(fd);
 		return false;
@@ -274,28 +250,19 @@ bool derive_result(const struct task *t, const struct call *c, int64_t *result)
 		*result = -ENOENT;
 		return true;
 	}
-	int base = open_base(t->pid, l->dirfd ? (int)c->args[l->dirfd - 1] : AT_FDCWD, c->path);
-	if (base == -1)
+	if (!root_plain || !c->lookup[0])
 		return false;
-	bool known = false;
 	switch (l->derive) {
 	case D_STAT:
-		known = derive_stat(c, base, result);
-		break;
+		return derive_stat(c, result);
 	case D_ACCESS:
-		known = derive_access(c, base, result);
-		break;
+		return derive_access(c, result);
 	case D_READLINK:
-		known = derive_readlink(c, base, result);
-		break;
+		return derive_readlink(c, result);
 	case D_OPEN:
-		known = derive_open(t, c, base, result);
-		break;
+		return derive_open(t, c, result);
 	case D_EXEC:
-		known = derive_exec(c, base, result);
-		break;
+		return derive_exec(c, result);
 	}
-	if (base >= 0)
-		close(base);
-	return known;
+	return false;
 }

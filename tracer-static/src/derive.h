@@ -1,8 +1,9 @@
 /*
- * Outcomes known at the seccomp stop. A lookup that stays on one ordinary filesystem, made by a
- * task that sees the files as the tracer does (same ids, capabilities, root and mount namespace),
- * has the result the tracer gets by repeating it from the tracee's cwd or dirfd: then the call
- * is logged at entry and runs on without an exit stop. Everything else waits for the exit stop.
+ * Outcomes known at the seccomp stop. A lookup that stays on the root's filesystem (an ordinary
+ * one), made by a task that sees the files as the tracer does (same ids, capabilities, root and
+ * mount namespace), has the result the tracer gets by repeating it from the path of the tracee's
+ * cwd or dirfd: then the call is logged at entry and runs on without an exit stop. Everything
+ * else waits for the exit stop.
  */
 #ifndef SB_DERIVE_H
 #define SB_DERIVE_H
@@ -21,6 +22,8 @@ struct call {
 	bool native; /* the tracer's own architecture (derivation is for it only) */
 	bool path_ok; /* path was read */
 	char path[PATH_MAX];
+	/* The same lookup from the root: the cwd's or dirfd's path, "/" and path; "" if unknown. */
+	char lookup[PATH_MAX];
 	uint64_t how[3]; /* openat2's struct open_how: flags, mode, resolve */
 	bool how_ok;
 };

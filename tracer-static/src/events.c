@@ -20,11 +20,16 @@
 
 static struct buf line;
 
-/* Appends ,"path<suffix>":p,"abs<suffix>":... : p resolved against dirfd; p NULL if unreadable. */
-static void put_resolved(struct buf *b, pid_t pid, int dirfd, const char *p, const char *suffix)
+/*
+ * Appends ,"path<suffix>":p,"abs<suffix>":... : p resolved against dirfd; p NULL if unreadable.
+ * joined (PATH_MAX bytes, or NULL) gets the lookup from the root (resolve_path), "" if unknown.
+ */
+static void put_resolved(struct buf *b, pid_t pid, int dirfd, const char *p, const char *suffix, char *joined)
 {
 	char abs[PATH_MAX];
-	bool resolved = p && resolve_path(pid, dirfd, p, abs, sizeof abs) == 0;
+	if (joined)
+		joined[0] = 0;
+	bool resolved = p && resolve_path(pid, dirfd, p, abs, sizeof abs, joined) == 0;
 	buf_fmt(b, ",\"path%s\":", suffix);
 	buf_str(b, p);
 	buf_fmt(b, ",\"abs%s\":", suffix);
@@ -33,14 +38,14 @@ static void put_resolved(struct buf *b, pid_t pid, int dirfd, const char *p, con
 
 /* The same for a (dirfd, path) argument pair; the path is read into buf (PATH_MAX bytes). */
 static bool put_path(struct buf *b, pid_t pid, const uint64_t *args, unsigned dirfd_arg, unsigned path_arg,
-		     const char *suffix, char *buf)
+		     const char *suffix, char *buf, char *joined)
 {
 	int dirfd = dirfd_arg ? (int)args[dirfd_arg - 1] : AT_FDCWD;
 	const char *p = "";
 	buf[0] = 0;
 	if (path_arg)
 		p = mem_string(pid, args[path_arg - 1], buf, PATH_MAX) < 0 ? NULL : buf;
-	put_resolved(b, pid, dirfd, p, suffix);
+	put_resolved(b, pid, dirfd, p, suffix, joined);
 	return p != NULL;
 }
 
@@ -124,13 +129,13 @@ bool event_begin(struct task *t, const struct __ptrace_syscall_info *si, struct 
 	buf_fmt(&b, "\"syscall\":\"%s\"", e->name);
 	c->path_ok = false;
 	if (l->sockaddr) {
-		put_resolved(&b, t->pid, AT_FDCWD, sun < 0 ? NULL : sun_path, "");
+		put_resolved(&b, t->pid, AT_FDCWD, sun < 0 ? NULL : sun_path, "", NULL);
 	} else {
-		c->path_ok = put_path(&b, t->pid, args, l->dirfd, l->path, "", c->path);
+		c->path_ok = put_path(&b, t->pid, args, l->dirfd, l->path, "", c->path, c->lookup);
 	}
 	if (l->path2) {
 		char path2[PATH_MAX];
-		put_path(&b, t->pid, args, l->dirfd2, l->path2, "2", path2);
+		put_path(&b, t->pid, args, l->dirfd2, l->path2, "2", path2, NULL);
 	}
 	put_flags(&b, c);
 	if (l->mode)

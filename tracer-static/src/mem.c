@@ -168,8 +168,9 @@ static void normalise(char *path)
 	*out = 0;
 }
 
-int resolve_path(pid_t pid, int dirfd, const char *path, char *out, size_t cap)
+int resolve_path(pid_t pid, int dirfd, const char *path, char *out, size_t cap, char *joined)
 {
+	static const char deleted[] = " (deleted)";
 	size_t len = 0;
 	if (path[0] != '/') {
 		char fd[32];
@@ -178,7 +179,12 @@ int resolve_path(pid_t pid, int dirfd, const char *path, char *out, size_t cap)
 			return -1;
 		len = strlen(out);
 	}
-	snprintf(out + len, cap - len, "/%s", path);
+	int n = snprintf(out + len, cap - len, len ? "/%s" : "%s", path);
+	bool gone = len >= sizeof deleted && !memcmp(out + len - (sizeof deleted - 1), deleted, sizeof deleted - 1);
+	if (joined && (gone || n < 0 || (size_t)n >= cap - len))
+		joined[0] = 0;
+	else if (joined)
+		memcpy(joined, out, len + (size_t)n + 1);
 	normalise(out);
 	return 0;
 }

@@ -16,8 +16,10 @@ pid_t proc_status(pid_t pid, const char *key);
 int proc_link(pid_t pid, const char *what, char *out, size_t cap);
 /*
  * The absolute, lexically normalised path that `path` names from `dirfd` (AT_FDCWD: the cwd)
- * in process `pid`. -1 if the base directory is unknown (bad fd, not a path).
+ * in process `pid`. -1 if the base directory is unknown (bad fd, not a path). joined, if not
+ * NULL, gets the path before normalisation, the base's path and path joined by a slash (the
+ * same lookup from the root), or "" where that is not the same lookup (a removed base, too long).
  */
-int resolve_path(pid_t pid, int dirfd, const char *path, char *out, size_t cap);
+int resolve_path(pid_t pid, int dirfd, const char *path, char *out, size_t cap, char *joined);
 
 #endif
