@@ -30,9 +30,13 @@ static void put_resolved(struct buf *b, pid_t pid, int dirfd, const char *p, con
 	if (joined)
 		joined[0] = 0;
 	bool resolved = p && resolve_path(pid, dirfd, p, abs, sizeof abs, joined) == 0;
-	buf_fmt(b, ",\"path%s\":", suffix);
+	buf_raw(b, ",\"path", 6);
+	buf_raw(b, suffix, strlen(suffix));
+	buf_raw(b, "\":", 2);
 	buf_str(b, p);
-	buf_fmt(b, ",\"abs%s\":", suffix);
+	buf_raw(b, ",\"abs", 5);
+	buf_raw(b, suffix, strlen(suffix));
+	buf_raw(b, "\":", 2);
 	buf_str(b, resolved ? abs : NULL);
 }
 
@@ -164,7 +168,9 @@ void event_end(struct task *t, int64_t result, pid_t tid)
 	put_task(&line, t->pending_exec ? "exec" : "file", t);
 	if (tid != t->pid)
 		buf_fmt(&line, ",\"tid\":%d", tid);
-	buf_fmt(&line, ",%s,\"result\":%lld", t->pending, (long long)result);
+	buf_raw(&line, ",", 1);
+	buf_raw(&line, t->pending, strlen(t->pending));
+	buf_fmt(&line, ",\"result\":%lld", (long long)result);
 	const char *name = result < 0 ? errno_name((int)-result) : NULL;
 	if (name)
 		buf_fmt(&line, ",\"errno\":\"%s\"", name);

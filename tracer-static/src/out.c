@@ -35,14 +35,18 @@ void buf_raw(struct buf *b, const char *s, size_t n)
 
 void buf_fmt(struct buf *b, const char *fmt, ...)
 {
+	/* Formatted straight into the spare room; again only when it did not fit. */
+	buf_reserve(b, 64);
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
-	buf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= b->cap - b->len) {
+		buf_reserve(b, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 
@@ -75,14 +79,18 @@ void buf_str(struct buf *b, const char *s)
 	}
 	buf_raw(b, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n;
-		if (*p == '"' || *p == '\\') {
+		size_t n = 0;
+		/* A run of characters that need no escape, in one copy. */
+		while (p[n] >= 0x20 && p[n] < 0x7f && p[n] != '"' && p[n] != '\\')
+			n++;
+		if (n) {
+			buf_raw(b, (const char *)p, n);
+			p += n;
+		} else if (*p == '"' || *p == '\\') {
 			buf_raw(b, "\\", 1);
 			buf_raw(b, (const char *)p++, 1);
 		} else if (*p < 0x20 || *p == 0x7f) {
 			buf_fmt(b, "\\u%04x", *p++);
-		} else if (*p < 0x80) {
-			buf_raw(b, (const char *)p++, 1);
 		} else if ((n = utf8_seq(p))) {
 			buf_raw(b, (const char *)p, n);
 			p += n;
