@@ -74,10 +74,11 @@ describe("the same log as the tracer that stopped at every exit", () => {
     expect(files.some((e) => e.syscall === "getdents64")).toBe(true);
   });
 
-  it("a shell pipeline that makes, moves and removes files", async () => {
+  it("a shell pipeline that makes, moves and removes files, names that JSON escapes included", async () => {
     const script =
       "cat /etc/passwd a.txt | grep -v nologin | sort | uniq -c | wc -l >count; mkdir d; cp count d/f; mv d/f d/g; " +
-      "ls -l d link >/dev/null; cat d/nope 2>/dev/null; rm -r d count; test -e count || echo gone";
+      "touch \"$(printf 'a\\377b')\" 'q\"uote' 'back\\slash' \"$(printf 'tab\\there')\" 'é€😀'; " +
+      "ls -l d link . >/dev/null; cat d/nope 2>/dev/null; rm -r d count; test -e count || echo gone";
     const logged = await compare((dir) => ({ command: ["sh", "-c", script], options: ["--cwd", dir] }));
     expect(Object.keys(logged).length).toBeGreaterThan(8);
   });
@@ -125,4 +126,17 @@ describe("derived outcomes and calls that change names", () => {
     expect(stdout).toMatch(/0/);
     expect(stdout).toMatch(/1/);
   }, 60_000);
+
+  // Its window would stay open: a zombie leader is reported only when its last thread ends.
+  it("a thread-group leader that exits right after a derived call does not hold a later call back", async () => {
+    const dir = tempDir("leader");
+    const path = join(dir, "made");
+    const { status, events } = await trace([bin.scenarios, "leader-exit", path], ["--timeout", "20s"]);
+    expect(status).toBe(0);
+    expect(events.filter((e) => e.abs === path).map((e) => [e.syscall, e.errno ?? "ok"])).toEqual([
+      ["newfstatat", "ENOENT"],
+      ["openat", "ok"],
+      ["unlink", "ok"],
+    ]);
+  }, 30_000);
 });

@@ -97,10 +97,30 @@ static int syscall_info(struct task *t, struct __ptrace_syscall_info *si)
 	return -1;
 }
 
+/* A thread-group leader that exited before its threads: a zombie, reported only after them. */
+static bool zombie(pid_t tid)
+{
+	char name[32], stat[512];
+	snprintf(name, sizeof name, "/proc/%d/stat", tid);
+	FILE *f = fopen(name, "re");
+	size_t len = f ? fread(stat, 1, sizeof stat - 1, f) : 0;
+	if (f)
+		fclose(f);
+	stat[len] = 0;
+	const char *rp = strrchr(stat, ')'); /* "tid (comm) state ...": comm may hold anything */
+	return rp && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
+static void close_window(struct task *t);
+
 static void interrupt_window(struct task *t, void *unused)
 {
 	(void)unused;
-	if (t->window)
+	if (!t->window)
+		return;
+	if (zombie(t->pid))
+		close_window(t); /* it is past its call, and will not stop again */
+	else
 		ptrace(PTRACE_INTERRUPT, t->pid, 0, 0);
 }
 

@@ -318,6 +318,29 @@ static int race(char **a)
 	return 0;
 }
 
+/*
+ * The main thread stats a file and exits first (a zombie until the last thread ends); then a
+ * thread creates and removes the file: a call that changes names after a derived one.
+ */
+static void *late_creator(void *path)
+{
+	usleep(100000);
+	close(check(open(path, O_WRONLY | O_CREAT, 0600), "create"));
+	unlink(path);
+	return NULL;
+}
+
+static int leader_exit(char **a)
+{
+	pthread_t t;
+	struct stat st;
+	pthread_create(&t, NULL, late_creator, a[0]);
+	stat(a[0], &st);
+	/* The thread's own exit: no unwinding (pthread_exit may load libgcc_s, a traced call). */
+	syscall(SYS_exit, 0);
+	return 1;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(char **args);
@@ -327,7 +350,7 @@ static const struct {
 	{"unlinked", unlinked, 1},         {"listdir", listdir, 1},   {"relative", relative, 1},
 	{"thread-exec", thread_exec, 2},   {"threads", threads, 2},   {"vfork-exec", vfork_exec, 2},
 	{"fork-storm", fork_storm, 2},     {"made", made, 1},         {"creds-signals", creds_signals, 2},
-	{"lookups", lookups, 1},           {"race", race, 2},
+	{"lookups", lookups, 1},           {"race", race, 2},         {"leader-exit", leader_exit, 1},
 };
 
 int main(int argc, char **argv)
