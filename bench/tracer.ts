@@ -10,11 +10,17 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { BASELINE_COMMIT, buildTracer, buildTracerAt, countStops, removeTempDirs, tempDir, tracer } from "../test/tracer/helpers.js";
 
-const RUNS = Number(process.env.RUNS ?? 9);
-const workloads: Record<string, string[]> = {
-  "python start-up": ["/usr/bin/python3", "-c", "import json, decimal, sqlite3, ssl, email.parser, http.client, xml.dom.minidom, argparse, logging"],
-  "find -newer": ["find", "/usr", "-type", "f", "-newer", "/etc/hostname"],
-  "shell pipeline": ["sh", "-c", "cat /etc/passwd /etc/group | grep -v nologin | cut -d: -f1 | sort | uniq | wc -l; ls -l /usr/bin | sort -k5 -n | tail -n 3"],
+// Rounds per workload (RUNS=n for all): the short ones more, their medians drift most on a busy machine.
+const workloads: Record<string, { cmd: string[]; rounds: number }> = {
+  "python start-up": {
+    cmd: ["/usr/bin/python3", "-c", "import json, decimal, sqlite3, ssl, email.parser, http.client, xml.dom.minidom, argparse, logging"],
+    rounds: 21,
+  },
+  "find -newer": { cmd: ["find", "/usr", "-type", "f", "-newer", "/etc/hostname"], rounds: 7 },
+  "shell pipeline": {
+    cmd: ["sh", "-c", "cat /etc/passwd /etc/group | grep -v nologin | cut -d: -f1 | sort | uniq | wc -l; ls -l /usr/bin | sort -k5 -n | tail -n 3"],
+    rounds: 21,
+  },
 };
 
 buildTracer();
@@ -47,13 +53,14 @@ function straceStops(cmd: string[]): number {
 }
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
-console.log(`load average before: ${load()} (1, 5, 15 min); ${RUNS} rounds per workload`);
+console.log(`load average before: ${load()} (1, 5, 15 min)`);
 const rows: string[] = [];
-for (const [name, cmd] of Object.entries(workloads)) {
+for (const [name, { cmd, rounds }] of Object.entries(workloads)) {
+  const runs = Number(process.env.RUNS ?? rounds);
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
   const order = Object.keys(modes);
   for (const mode of order) timeMs(modes[mode]!(cmd)); // warm the page cache
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     for (let k = 0; k < order.length; k++) {
       const mode = order[(i + k) % order.length]!;
       times[mode]!.push(timeMs(modes[mode]!(cmd)));
@@ -67,14 +74,14 @@ for (const [name, cmd] of Object.entries(workloads)) {
   const [eventsNow, eventsBefore] = [now.events.length - 1, before.events.length - 1];
   const strace = straceStops(cmd);
   rows.push(
-    `| ${name} | ${native.toFixed(1)} | ${ratio("sidebundle-trace").toFixed(2)}x | ${ratio("baseline").toFixed(2)}x | ` +
+    `| ${name} | ${runs} | ${native.toFixed(1)} | ${ratio("sidebundle-trace").toFixed(2)}x | ${ratio("baseline").toFixed(2)}x | ` +
       `${ratio("strace").toFixed(2)}x | ${(now.stops / eventsNow).toFixed(2)} | ${(before.stops / eventsBefore).toFixed(2)} | ` +
       `${(strace / eventsBefore).toFixed(2)} | ${eventsNow} / ${eventsBefore} |`,
   );
   console.log(rows.at(-1));
 }
 console.log(`load average after: ${load()}`);
-console.log("\n| workload | native ms (median) | sidebundle-trace / native | baseline / native | strace / native | stops per event | baseline's | strace's (per baseline event) | events (log / baseline log) |");
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("\n| workload | rounds | native ms (median) | sidebundle-trace / native | baseline / native | strace / native | stops per event | baseline's | strace's (per baseline event) | events (log / baseline log) |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const row of rows) console.log(row);
 removeTempDirs();

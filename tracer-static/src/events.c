@@ -1,7 +1,6 @@
 #include "events.h"
 
 #include "derive.h"
-
 #include "mem.h"
 #include "names.h"
 #include "out.h"

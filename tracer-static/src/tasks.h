@@ -23,7 +23,6 @@ struct task {
 	bool shared_files; /* its fd table may be another task's too (threads, clone) */
 	/* Derived calls, and calls that change names, kept apart (tracer.c). */
 	bool window; /* resumed after a derived call, not stopped since: the call may not have run yet */
-	bool interrupted; /* asked to stop, to close its window */
 	bool mutating; /* in a call that changes names, from its seccomp stop to its exit stop */
 	bool parked; /* such a call, held at its seccomp stop until the windows are closed */
 	struct saved_regs saved;
