@@ -45,18 +45,24 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** strace's own stops: those reported to it by wait4, counted by an outer strace. */
+/**
+ * strace's own stops: the wait4 calls an outer `strace -c` counts, less the failed ones (the
+ * last one, ECHILD). They include one per process end.
+ */
 function straceStops(cmd: string[]): number {
-  const calls = join(tempDir("bench-strace"), "wait4.txt");
-  spawnSync("strace", ["-e", "trace=wait4", "-o", calls, ...modes.strace!(cmd)], { stdio: "ignore" });
-  return readFileSync(calls, "utf8").split("\n").filter((line) => line.includes("WIFSTOPPED")).length;
+  const summary = join(tempDir("bench-strace"), "wait4.txt");
+  spawnSync("strace", ["-c", "-e", "trace=wait4", "-o", summary, ...modes.strace!(cmd)], { stdio: "ignore" });
+  const row = readFileSync(summary, "utf8").split("\n").find((line) => line.trim().endsWith(" wait4"));
+  const fields = row?.trim().split(/\s+/) ?? [];
+  // % time, seconds, usecs/call, calls, [errors,] syscall
+  return Number(fields[3]) - (fields.length === 6 ? Number(fields[4]) : 0);
 }
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
 console.log(`load average before: ${load()} (1, 5, 15 min)`);
 const rows: string[] = [];
 for (const [name, { cmd, rounds }] of Object.entries(workloads)) {
-  const runs = Number(process.env.RUNS ?? rounds);
+  const runs = process.env.RUNS ? Number(process.env.RUNS) : rounds;
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
   const order = Object.keys(modes);
   for (const mode of order) timeMs(modes[mode]!(cmd)); // warm the page cache

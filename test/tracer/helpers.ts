@@ -73,7 +73,9 @@ export function countStops(bin: string, command: string[], cwd?: string): { stop
   const run = spawnSync("strace", ["-e", "trace=wait4", "-o", calls, bin, "--output", log, "--", ...command], { cwd, stdio: "ignore" });
   if (run.status !== 0) throw new Error(`${command.join(" ")} under strace and ${bin} exited ${run.status}`);
   const stops = readFileSync(calls, "utf8").split("\n").filter((line) => line.includes("WIFSTOPPED")).length;
-  return { stops, events: parseLog(readFileSync(log, "utf8")) };
+  const events = parseLog(readFileSync(log, "utf8"));
+  rmSync(dir, { recursive: true, force: true }); // a find walk's log is tens of megabytes
+  return { stops, events };
 }
 
 export interface Traced {
