@@ -3,15 +3,14 @@
 // manifest and --mkdir directories. Writing into a directory changes its time, so the tree is
 // then copied once more, whole, with every time fixed: the layer is reproducible.
 import { FileActions, State, type OpOptions } from "../../llb/index.js";
-import { basename } from "node:path";
 import type { Plan } from "../closure/index.js";
 import { MANIFEST_PATH } from "./manifest.js";
 
 export interface AssembleOptions {
   manifest: string;
   mkdir: { path: string; mode: number }[];
-  /** --install-to: the entries are also copied into this directory, under their own names. */
-  installTo?: { dir: string; entries: string[] };
+  /** --install-to: the entries are also copied into this directory (symlinks followed), each as `name`. */
+  installTo?: { dir: string; entries: { name: string; from: string }[] };
   /** Nanoseconds since the epoch for every file (SOURCE_DATE_EPOCH, else 0). */
   timestamp: bigint;
 }
@@ -38,9 +37,8 @@ function treeActions(source: State, plan: Plan, opts: AssembleOptions): FileActi
   }
   actions = actions.mkdir("/.sidebundle", 0o755, { parents: true }).mkfile(MANIFEST_PATH, 0o644, opts.manifest);
   for (const d of opts.mkdir) actions = actions.mkdir(d.path, d.mode, { parents: true });
-  for (const entry of opts.installTo?.entries ?? []) {
-    const dest = `${opts.installTo!.dir}/${basename(entry)}`;
-    actions = actions.copy(source, entry, dest, { followSymlink: true, createDestPath: true });
+  for (const { name, from } of opts.installTo?.entries ?? []) {
+    actions = actions.copy(source, from, `${opts.installTo!.dir}/${name}`, { followSymlink: true, createDestPath: true });
   }
   return actions;
 }

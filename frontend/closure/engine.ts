@@ -1,7 +1,7 @@
 // Computes the plan: entries, their ELF and script closures, the trace, runtime-data rules,
 // includes and excludes. Everything goes through one Resolver (cached lookups inside the root)
 // and one DynamicLoader (cached ELF reads).
-import { dirname, type RootFS } from "./fs.js";
+import { dirname, joinPath, type RootFS } from "./fs.js";
 import { expandGlob } from "./glob.js";
 import { DynamicLoader, type LinkMap, type LoadedObject } from "./ldso.js";
 import { loaderConfigFiles } from "./ldconf.js";
@@ -68,7 +68,9 @@ export class ClosureEngine {
     for (const entry of entries) await this.addProgram(entry, "entry");
     const traced = await this.addTrace(new Set(await Promise.all(entries.map((e) => this.realPath(e)))));
     for (const glob of this.options.include ?? []) {
-      for (const path of await expandGlob(this.resolver, glob)) await this.addFile(path, `include: ${glob}`);
+      const paths = await expandGlob(this.resolver, glob);
+      if (paths.length === 0) this.plan.warn(`--include=${glob} matches nothing in the source`);
+      for (const path of paths) await this.addTree(path, `include: ${glob}`);
     }
     await this.applyRules(traced);
     return this.plan.build(this.options.exclude ?? []);
@@ -124,6 +126,23 @@ export class ClosureEngine {
       this.plan.warn((error as Error).message); // ELF errors name the file
     }
     return found.path;
+  }
+
+  /** Adds `path` as addFile does; a directory with everything below it (links kept as links). */
+  private async addTree(path: string, reason: string): Promise<void> {
+    const found = await this.resolver.resolve(path).catch(() => undefined);
+    if (found?.stat.type !== "dir") {
+      await this.addFile(path, reason);
+      return;
+    }
+    await this.plan.addPath(path, reason);
+    for (const name of (await this.resolver.fs.readdir(found.path)).sort()) {
+      const child = joinPath(found.path, name);
+      const type = (await this.resolver.lstat(child))?.type;
+      if (type === "dir") await this.addTree(child, reason);
+      else if (type === "symlink") await this.plan.addPath(child, reason, { followFinal: false });
+      else if (type === "file") await this.addFile(child, reason);
+    }
   }
 
   private async addLinkMap(map: LinkMap): Promise<void> {

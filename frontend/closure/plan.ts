@@ -74,16 +74,31 @@ export class PlanBuilder {
     return found;
   }
 
+  private checkExcluded({ entry, reasons }: Pending, glob: string): void {
+    if (reasons.has("entry")) throw new Error(`--exclude=${glob} removes the entry ${entry.path}`);
+    const needed = [...reasons].filter((r) => NEEDED.test(r)).sort();
+    if (needed.length) this.warn(`unresolved: ${entry.path} (${needed.join("; ")}) is removed by --exclude=${glob}`);
+  }
+
   private add(entry: PlanEntry, reason: string): void {
     const pending = this.entries.get(entry.path) ?? { entry, reasons: new Set<string>() };
     pending.reasons.add(reason);
     this.entries.set(entry.path, pending);
   }
 
-  /** The sorted plan without the excluded paths, with the directories above every entry. */
+  /**
+   * The sorted plan without the excluded paths (a directory with its whole tree), with the
+   * directories above every entry. Excluding an entry is an error; excluding what the closure
+   * needs is an unresolved dependency (the bundle may go onto a base that provides it).
+   */
   async build(exclude: string[]): Promise<Plan> {
-    const excluded = exclude.length > 0 ? picomatch(exclude.map(anchorGlob), { dot: true }) : () => false;
-    const kept = [...this.entries.values()].filter((p) => !excluded(p.entry.path));
+    const excludedBy = exclusions(exclude);
+    const kept: Pending[] = [];
+    for (const pending of this.entries.values()) {
+      const glob = excludedBy(pending.entry.path);
+      if (glob === undefined) kept.push(pending);
+      else this.checkExcluded(pending, glob);
+    }
     const paths = new Set(kept.map((p) => p.entry.path));
     for (const parent of new Set(kept.flatMap((p) => ancestors(p.entry.path)))) {
       if (paths.has(parent)) continue;
@@ -95,6 +110,21 @@ export class PlanBuilder {
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { entries, warnings: [...this.warnings].sort() };
   }
+}
+
+/** The reasons that make a path one the programs cannot start without. */
+const NEEDED = /^(interpreter of |elf-needed |shebang of |env command of )/;
+
+/** The --exclude glob that drops `path` (it or a directory above it matches), if any. */
+function exclusions(exclude: string[]): (path: string) => string | undefined {
+  const matchers = exclude.map((glob) => ({ glob, matches: picomatch(anchorGlob(glob), { dot: true }) }));
+  return (path) => {
+    for (const dir of [...ancestors(path), path]) {
+      const hit = matchers.find((m) => m.matches(dir));
+      if (hit) return hit.glob;
+    }
+    return undefined;
+  };
 }
 
 /** Globs are absolute; one without a leading slash is anchored at the root. */

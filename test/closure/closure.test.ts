@@ -171,6 +171,39 @@ describe("include and exclude", () => {
   });
 });
 
+describe("nothing dropped silently", () => {
+  it("an --include or --exclude directory means its whole tree", async () => {
+    const debconf = "/usr/share/perl5/Debian/DebConf/Client/ConfModule.pm";
+    const included = await computeClosure(host, { entries: ["/usr/bin/true"], include: ["/usr/share/perl5/Debian"] });
+    expect(reasonsOf(included, debconf)).toEqual(["include: /usr/share/perl5/Debian"]);
+    expect(reasonsOf(included, "/usr/share/perl5/Debian/AdduserCommon.pm")).toEqual(["include: /usr/share/perl5/Debian"]);
+    const excluded = await computeClosure(host, { entries: ["/usr/bin/true"], include: ["/usr/share/perl5/Debian"], exclude: ["/usr/share/perl5/Debian/DebConf"] });
+    expect(paths(excluded).filter((p) => p.includes("DebConf"))).toEqual([]);
+    expect(paths(excluded)).toContain("/usr/share/perl5/Debian/AdduserCommon.pm");
+  });
+
+  it("an --include that matches nothing is a warning", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/true"], include: ["/opt/none/*.so", "/etc/no-such-file"] });
+    expect(plan.warnings).toEqual(expect.arrayContaining(["--include=/opt/none/*.so matches nothing in the source", "--include=/etc/no-such-file matches nothing in the source"]));
+  });
+
+  it("excluding an entry is an error", async () => {
+    await expect(computeClosure(host, { entries: ["/usr/bin/ls"], exclude: ["/usr/bin/ls"] })).rejects.toThrow("--exclude=/usr/bin/ls removes the entry /usr/bin/ls");
+    await expect(computeClosure(host, { entries: ["ls"], exclude: ["/usr/bin"] })).rejects.toThrow("--exclude=/usr/bin removes the entry /usr/bin/ls");
+  });
+
+  it("excluding what the programs need is an unresolved dependency that names what needs it", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/ls"], exclude: ["**/libc.so.6", "/lib64"] });
+    expect(paths(plan).filter((p) => p.endsWith("libc.so.6") || p.startsWith("/lib64"))).toEqual([]);
+    expect(plan.warnings).toEqual(
+      expect.arrayContaining([
+        "unresolved: /lib64 (interpreter of /usr/bin/ls) is removed by --exclude=/lib64",
+        expect.stringMatching(/^unresolved: \/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6 \(elf-needed libc\.so\.6 by .*\) is removed by --exclude=\*\*\/libc\.so\.6$/),
+      ]),
+    );
+  });
+});
+
 describe("ranged ELF reads", () => {
   it("reads a few kilobytes of a 117 MB library and gets what readelf gets", async () => {
     const counting = new CountingFS(host);

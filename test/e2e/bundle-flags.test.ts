@@ -8,15 +8,15 @@ import { docker, dockerOk, requireFrontendImage, tarEntries, type TarEntry } fro
 const DOCKERFILE = `# syntax=sidebundle/frontend
 FROM debian:bookworm-slim AS build
 ENV FROM_SOURCE=1
-RUN mkdir -p /data /srv && echo keep > /data/keep.txt && echo drop > /data/drop.txt && echo traced > /srv/traced.txt
+RUN mkdir -p /data/sub/deep /data/drop /srv && echo keep > /data/keep.txt && echo deep > /data/sub/deep/deep.txt && echo drop > /data/drop.txt && echo drop > /data/drop/x.txt && echo traced > /srv/traced.txt && ln -s ../../bin/sort /usr/local/bin/ordered
 
 FROM scratch
 BUNDLE --from=build --env=none --mkdir=/var/empty:700 --install-to=/bin \\
-       --include='/data/*' --exclude=/data/drop.txt \\
+       --include=/data --exclude=/data/drop.txt --exclude=/data/drop \\
        --trace-stdin="b a c" --trace="tr ' ' '\\n' | sort" \\
        --trace-env=INPUT=traced.txt --trace-workdir=/srv --trace='sort "$INPUT"' \\
        --test="sort" --test-stdin="b a" --test-stdout="b a" \\
-       /usr/bin/sort
+       /usr/bin/sort ordered
 `;
 
 let entries: TarEntry[];
@@ -53,17 +53,18 @@ describe("BUNDLE flags", () => {
     expect(names()).toContain("srv/traced.txt");
   });
 
-  it("--include and --exclude", () => {
-    expect(names()).toContain("data/keep.txt");
-    expect(names()).not.toContain("data/drop.txt");
+  it("--include and --exclude of a directory: its whole tree", () => {
+    expect(names()).toEqual(expect.arrayContaining(["data/keep.txt", "data/sub/deep/deep.txt"]));
+    expect(names().filter((n) => n.startsWith("data/drop"))).toEqual([]);
   });
 
   it("--mkdir with a mode", () => {
     expect(entry("var/empty")).toMatchObject({ type: "directory", mode: 0o700 });
   });
 
-  it("--install-to", () => {
+  it("--install-to: each entry under its own name, not the name of the file it links to", () => {
     expect(entry("bin/sort")?.sha256).toBe(entry("usr/bin/sort")?.sha256);
+    expect(entry("bin/ordered")).toMatchObject({ type: "file", sha256: entry("usr/bin/sort")?.sha256 });
   });
 
   it("--env=none leaves the source's ENV behind", () => {
@@ -75,7 +76,7 @@ describe("BUNDLE flags", () => {
     expect(paths).toEqual([...paths].sort());
     for (const e of entries) {
       const path = "/" + e.name.replace(/\/$/, "");
-      if (e.type === "file" && !path.startsWith("/.sidebundle") && path !== "/bin/sort") expect(paths).toContain(path);
+      if (e.type === "file" && !path.startsWith("/.sidebundle") && !["/bin/sort", "/bin/ordered"].includes(path)) expect(paths).toContain(path);
     }
   });
 });

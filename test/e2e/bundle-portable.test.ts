@@ -1,7 +1,7 @@
 // --layout=portable, exported with --output type=local: the launchers run the bundled programs
 // on this host, from another directory, and in a container with no glibc at all (a static
 // busybox only), printing what the fat stage prints; children do not inherit a library path.
-import { cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -85,9 +85,14 @@ describe("portable: children", () => {
     expect(env.code).toBe(0);
     expect(env.stdout).not.toMatch(/^LD_LIBRARY_PATH=/m);
     expect(env.stdout).toMatch(new RegExp(`^PATH=${out}/bin:`, "m"));
-    // A host program started by a bundled shell still runs with the host's own libraries.
-    const host = await run(join(out, "bin/env"), ["/usr/bin/sort", "--version"]);
+    // A host program started by a bundled program runs with the host's own libraries: none of
+    // what it maps comes from the bundle (a leaked library path would map the bundle's libc).
+    const host = await run(join(out, "bin/env"), ["/bin/cat", "/proc/self/maps"]);
     expect(host.code).toBe(0);
+    const mapped = [...new Set(host.stdout.split("\n").map((line) => line.split(/\s+/)[5] ?? "").filter((p) => p.startsWith("/")))];
+    expect(mapped).toContain("/usr/bin/cat");
+    expect(mapped.some((p) => /\/libc\.so\.6$/.test(p))).toBe(true);
+    expect(mapped.filter((p) => p.startsWith(realpathSync(out)))).toEqual([]);
   });
 });
 
