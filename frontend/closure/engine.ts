@@ -18,7 +18,8 @@ export interface ClosureOptions {
   entries: string[];
   /** The source image's environment: PATH, LD_LIBRARY_PATH. */
   env?: Record<string, string>;
-  trace?: TraceEvent[];
+  /** The tracer's events, in log order (a stream will do). */
+  trace?: Iterable<TraceEvent> | AsyncIterable<TraceEvent>;
   include?: string[];
   exclude?: string[];
   allowGpuLibs?: boolean;

@@ -18,7 +18,7 @@ export type { Plan, PlanDir, PlanEntry, PlanFile, PlanSymlink } from "./plan.js"
 export type { EndEvent, ExecEvent, ExitEvent, FileEvent, SpawnEvent, TraceEvent } from "./trace.js";
 export { HostFS } from "./host-fs.js";
 export { launchSpec, type LaunchSpec } from "./launch.js";
-export { parseTrace } from "./trace.js";
+export { parseTrace, parseTraceLines } from "./trace.js";
 export { SymlinkLoopError } from "./resolve.js";
 
 /**
