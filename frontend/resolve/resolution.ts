@@ -2,6 +2,8 @@
 // every file's sha256, and for a portable bundle each entry's launch spec. Pure over RootFS, so
 // the frontend can run it in a cached exec op (resolve-run.ts) and the tests on a directory.
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
 import { computeClosure, launchSpec, parseTraceLines, type LaunchSpec, type Plan, type RootFS, type TraceEvent } from "../closure/index.js";
 import { forEachConcurrently } from "../concurrency.js";
 
@@ -34,6 +36,14 @@ export type Resolution = Resolved | { error: string };
 
 /** Each --trace's log as its lines, read as a stream (a log may hold millions of events). */
 export type TraceLog = AsyncIterable<string>;
+
+/**
+ * A log file's lines, read as they are consumed. The file is opened on the first read: readline
+ * drops the lines it emits before its iterator exists.
+ */
+export async function* readLog(path: string): TraceLog {
+  yield* createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+}
 
 const CONCURRENT_READS = 32;
 /** Files are hashed this many bytes at a time, so a file of any size can be. */
