@@ -3,7 +3,8 @@
 // manifest and --mkdir directories. Writing into a directory changes its time, so the tree is
 // then copied once more, whole, with every time fixed: the layer is reproducible.
 import { FileActions, State, type OpOptions } from "../../llb/index.js";
-import type { Plan } from "../closure/index.js";
+import { hasEscapedBytes } from "../closure/fs.js";
+import type { Plan, PlanDir } from "../closure/index.js";
 import { MANIFEST_PATH } from "./manifest.js";
 
 export interface AssembleOptions {
@@ -23,9 +24,7 @@ export function assemble(source: State, plan: Plan, opts: AssembleOptions, op: O
 
 function treeActions(source: State, plan: Plan, opts: AssembleOptions): FileActions {
   let actions = FileActions.empty();
-  for (const e of plan.entries) {
-    if (e.kind === "dir") actions = actions.mkdir(e.path, e.mode, { parents: true });
-  }
+  for (const e of plannedDirs(plan)) actions = actions.mkdir(e.path, e.mode, { parents: true });
   const copied = plan.entries.filter((e) => e.kind !== "dir").map((e) => includePattern(e.path));
   if (copied.length) {
     actions = actions.copy(source, "/", "/", {
@@ -43,7 +42,22 @@ function treeActions(source: State, plan: Plan, opts: AssembleOptions): FileActi
   return actions;
 }
 
-/** An include pattern that matches exactly this path: relative, with glob characters escaped. */
+/**
+ * An include pattern that matches exactly this path: relative, with glob characters escaped. LLB
+ * strings are UTF-8, so a byte that is not (escaped in the plan, fs.ts) is matched by the class
+ * [\ufffd]: BuildKit's matcher reads such a byte as U+FFFD.
+ */
 export function includePattern(path: string): string {
-  return path.slice(1).replace(/[*?[\]\\]/g, "\\$&");
+  return path
+    .slice(1)
+    .replace(/[*?[\]\\]/g, "\\$&")
+    .replace(/[\udc80-\udcff]/g, "[\ufffd]");
+}
+
+/**
+ * The directories the tree makes with their modes. One whose name is not UTF-8 cannot be named in
+ * LLB: the copy makes it, as the parent of what it holds.
+ */
+export function plannedDirs(plan: Plan): PlanDir[] {
+  return plan.entries.filter((e): e is PlanDir => e.kind === "dir" && !hasEscapedBytes(e.path));
 }

@@ -7,8 +7,8 @@
 import { FileActions, State, type OpOptions, type Platform } from "../../llb/index.js";
 import type { LaunchSpec, Plan } from "../closure/index.js";
 import { TOOLS_DIR, toolsState } from "../trace/tools.js";
-import { pathComponents } from "../closure/fs.js";
-import { includePattern } from "./assemble.js";
+import { pathBytes, pathComponents } from "../closure/fs.js";
+import { includePattern, plannedDirs } from "./assemble.js";
 
 export interface PortableOptions {
   manifest: string;
@@ -50,9 +50,7 @@ export function assemblePortable(source: State, plan: Plan, opts: PortableOption
 function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActions {
   const launcher = toolsState(["sidebundle-launch"]);
   let actions = FileActions.empty();
-  for (const e of plan.entries) {
-    if (e.kind === "dir") actions = actions.mkdir(`/payload${e.path}`, e.mode, { parents: true });
-  }
+  for (const e of plannedDirs(plan)) actions = actions.mkdir(`/payload${e.path}`, e.mode, { parents: true });
   const kept = plan.entries.filter((e) => e.kind !== "dir");
   if (kept.length) {
     const includePatterns = kept.map((e) => includePattern(e.path));
@@ -73,17 +71,18 @@ function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActi
  * out of the payload. A data file has one mode, so a file whose content is already stored with
  * another mode stays a plain copy.
  */
-function packList(plan: Plan, digests: ReadonlyMap<string, string>): string {
+function packList(plan: Plan, digests: ReadonlyMap<string, string>): Uint8Array {
   const modes = new Map<string, number>();
-  let list = "";
+  const list: string[] = [];
   for (const e of plan.entries) {
-    if (e.kind === "symlink" && leavesRoot(e.path, e.target)) list += `symlink ${e.path}\n`;
+    if (e.kind === "symlink" && leavesRoot(e.path, e.target)) list.push(`symlink ${e.path}\n`);
     const sha = digests.get(e.path);
     if (e.kind !== "file" || !sha || (modes.get(sha) ?? e.mode) !== e.mode) continue;
     modes.set(sha, e.mode);
-    list += `${sha} ${e.path}\n`;
+    list.push(`${sha} ${e.path}\n`);
   }
-  return list;
+  // The paths as the bytes they stand for: the packer finds files by their names' bytes.
+  return pathBytes(list.join(""));
 }
 
 /** Whether a link's target is absolute or climbs above the root from the link's directory. */

@@ -8,7 +8,11 @@ interface PathEvent {
   /** The process's executable when the call was made. */
   exe: string;
   syscall: string;
-  /** The path as the program passed it; null when the tracer could not read it. */
+  /**
+   * The path as the program passed it; null when the tracer could not read it. Bytes that are not
+   * valid UTF-8 come as lone surrogates \udcXX, which the closure keeps as they are: its RootFS
+   * turns them back into the bytes (fs.ts pathBytes), and the plan and manifest carry them so.
+   */
   path: string | null;
   /** The path made absolute and lexically normalised by the tracer; null when unknown. */
   abs: string | null;

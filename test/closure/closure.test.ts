@@ -1,6 +1,9 @@
 // computeClosure on the cached Debian rootfs: scripts, trace filtering, runtime-data rules,
 // GPU filter, include/exclude, and ranged ELF reads.
 import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readElf } from "../../frontend/closure/elf.js";
 import { computeClosure, HostFS, parseTrace, type Plan, type RootFS } from "../../frontend/closure/index.js";
@@ -185,6 +188,22 @@ describe("nothing dropped silently", () => {
   it("an --include that matches nothing is a warning", async () => {
     const plan = await computeClosure(host, { entries: ["/usr/bin/true"], include: ["/opt/none/*.so", "/etc/no-such-file"] });
     expect(plan.warnings).toEqual(expect.arrayContaining(["--include=/opt/none/*.so matches nothing in the source", "--include=/etc/no-such-file matches nothing in the source"]));
+  });
+
+  it("file names that are not UTF-8, escaped by the tracer, are found and listed as the tracer wrote them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-names-"));
+    mkdirSync(join(dir, "usr/bin"), { recursive: true });
+    copyFileSync("/usr/bin/true", join(dir, "usr/bin/true"));
+    mkdirSync(Buffer.from(`${dir}/d\xe9r`, "latin1"));
+    writeFileSync(Buffer.from(`${dir}/caf\xe9.txt`, "latin1"), "x");
+    writeFileSync(Buffer.from(`${dir}/d\xe9r/x\xff.txt`, "latin1"), "y");
+    const log = [
+      '{"type":"exec","pid":2,"ppid":1,"exe":"/bin/sh","syscall":"execve","path":"/usr/bin/true","abs":"/usr/bin/true","argv":["true"],"result":0}',
+      '{"type":"file","pid":2,"ppid":1,"exe":"/usr/bin/true","syscall":"openat","path":"/caf\\udce9.txt","abs":"/caf\\udce9.txt","flags":0,"result":3}',
+    ].join("\n");
+    const plan = await computeClosure(new HostFS(dir), { entries: ["/usr/bin/true"], trace: parseTrace(log), include: ["/d*r"] });
+    expect(paths(plan)).toEqual(expect.arrayContaining(["/caf\udce9.txt", "/d\udce9r", "/d\udce9r/x\udcff.txt"]));
+    expect(reasonsOf(plan, "/caf\udce9.txt")).toEqual(["trace: openat by pid 2 (/usr/bin/true)"]);
   });
 
   it("excluding an entry is an error", async () => {

@@ -90,3 +90,33 @@ describe("BUNDLE --from=<image>", () => {
     expect(run).toEqual({ code: 0, stdout: "a\nb\nc\n", stderr: "" });
   });
 });
+
+describe("BUNDLE: file names that are not UTF-8", () => {
+  // café in Latin-1 (0xe9) and a name with 0xff: bytes the tracer escapes as \udcXX.
+  const dockerfile = (flags: string) => `# syntax=sidebundle/frontend
+FROM debian:bookworm-slim AS build
+RUN mkdir -p "/data/d$(printf '\\351')r" && printf 'latin-1\\n' > "/data/caf$(printf '\\351').txt" \\
+ && printf 'tree\\n' > "/data/d$(printf '\\351')r/x$(printf '\\377').txt"
+FROM scratch
+BUNDLE --from=build ${flags} --trace="cat /data/caf*.txt" --include="/data/d*r" /usr/bin/cat
+`;
+  const traced = Buffer.from("/data/caf\xe9.txt", "latin1");
+  const included = Buffer.from("/data/d\xe9r/x\xff.txt", "latin1");
+
+  it.each([
+    ["rootfs", "", ""],
+    ["portable", "--layout=portable", "payload"],
+  ])("arrive in a %s bundle with their bytes, listed in the manifest", async (_layout, flags, payload) => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-names-"));
+    writeFileSync(join(dir, "Dockerfile"), dockerfile(flags));
+    const out = join(dir, "out");
+    const build = await dockerOk(["buildx", "build", "--progress=plain", "--output", `type=local,dest=${out}`, dir]);
+    expect(build.stderr).not.toMatch(/warning/i);
+    const root = Buffer.from(join(out, payload));
+    expect(readFileSync(Buffer.concat([root, traced]), "utf8")).toBe("latin-1\n");
+    expect(readFileSync(Buffer.concat([root, included]), "utf8")).toBe("tree\n");
+    const manifestFile = payload ? join(out, "manifest.lock") : join(out, ".sidebundle/manifest.lock");
+    const listed = (JSON.parse(readFileSync(manifestFile, "utf8")) as typeof manifest).paths.map((p) => p.path);
+    expect(listed).toEqual(expect.arrayContaining(["/data/caf\udce9.txt", "/data/d\udce9r", "/data/d\udce9r/x\udcff.txt"]));
+  });
+});
