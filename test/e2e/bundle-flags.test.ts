@@ -1,9 +1,9 @@
 // BUNDLE's flags, checked on the files and config of a real build.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { docker, dockerOk, requireFrontendImage, tarEntries, type TarEntry } from "./docker.js";
+import { docker, dockerOk, requireFrontendImage, runProgram, tarEntries, type TarEntry } from "./docker.js";
 
 const DOCKERFILE = `# syntax=sidebundle/frontend
 FROM debian:bookworm-slim AS build
@@ -119,4 +119,34 @@ BUNDLE --from=build ${flags} --trace="cat /data/caf*.txt" --include="/data/d*r" 
     const listed = (JSON.parse(readFileSync(manifestFile, "utf8")) as typeof manifest).paths.map((p) => p.path);
     expect(listed).toEqual(expect.arrayContaining(["/data/caf\udce9.txt", "/data/d\udce9r", "/data/d\udce9r/x\udcff.txt"]));
   });
+});
+
+describe("BUNDLE: a file over 2 GiB", () => {
+  it("is hashed and copied whole", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-big-"));
+    // Sparse in the build stage: 2.1 GiB, zeros but for a few bytes at each end.
+    const dockerfile = `# syntax=sidebundle/frontend
+FROM debian:bookworm-slim AS build
+RUN mkdir /models && echo head > /models/weights.bin && truncate -s 2254857825 /models/weights.bin && echo tail >> /models/weights.bin
+FROM scratch
+BUNDLE --from=build --include=/models --trace="tail -c 5 /models/weights.bin" /usr/bin/tail
+`;
+    writeFileSync(join(dir, "Dockerfile"), dockerfile);
+    const out = join(dir, "out");
+    try {
+      await dockerOk(["buildx", "build", "--output", `type=local,dest=${out}`, dir]);
+      const listed = (JSON.parse(readFileSync(join(out, ".sidebundle/manifest.lock"), "utf8")) as typeof manifest).paths;
+      const file = join(out, "models/weights.bin");
+      expect(statSync(file).size).toBe(2254857830);
+      const sum = (await runProgram("sha256sum", [file], { env: process.env })).stdout.split(" ")[0];
+      expect(listed.find((p) => p.path === "/models/weights.bin")).toMatchObject({ size: 2254857830, sha256: sum });
+      // The bundle, with its own loader and libraries (chroot), reads the end of the file as traced,
+      // and runs untraced.
+      const tail = (args: string[]) => runProgram("/usr/sbin/chroot", [out, "/usr/bin/tail", ...args], { env: { PATH: "/usr/bin" } });
+      expect(await tail(["-c", "5", "/models/weights.bin"])).toMatchObject({ code: 0, stdout: "tail\n" });
+      expect(await tail(["--version"])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^tail \(GNU coreutils\)/) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
