@@ -3,7 +3,7 @@
 // The Debian packages the C tools need are installed first when missing (scripts/machine.sh).
 // A failure is one line: the tool that is missing or the step that failed, no stack trace.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync } from "node:fs";
+import { chmodSync, existsSync } from "node:fs";
 import { build } from "esbuild";
 
 const common = { bundle: true, platform: "node", target: "node20", format: "esm", logLevel: "warning" };
@@ -17,13 +17,17 @@ function fail(message) {
   process.exit(1);
 }
 
-const missing = () => TOOLS.filter((tool) => spawnSync("sh", ["-c", 'command -v "$0"', tool], { stdio: "ignore" }).status !== 0);
+/** The tools not on PATH, and the Linux headers (linux-libc-dev) when they are missing. */
+const missing = () => [
+  ...TOOLS.filter((tool) => spawnSync("sh", ["-c", 'command -v "$0"', tool], { stdio: "ignore" }).status !== 0),
+  ...(existsSync("/usr/include/linux") ? [] : ["/usr/include/linux"]),
+];
 
 function ensureTools() {
   if (missing().length === 0) return;
   if (spawnSync("bash", ["scripts/machine.sh", "build"], { stdio: "inherit" }).status !== 0) fail("cannot install the build tools");
   const still = missing();
-  if (still.length) fail(`${still.join(", ")} not found (Debian: apt-get install make musl-tools binutils)`);
+  if (still.length) fail(`${still.join(", ")} not found (Debian: apt-get install make musl-tools binutils linux-libc-dev)`);
 }
 
 try {
