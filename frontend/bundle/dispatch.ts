@@ -109,7 +109,7 @@ function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, resol
   const digests = new Map(Object.entries(resolved.digests));
   const text = manifest(plan, digests, { source: spec.from, entries: spec.entries });
   if (!launchNames) {
-    const installTo = spec.installTo ? { dir: spec.installTo, entries: entryPaths(plan) } : undefined;
+    const installTo = spec.installTo ? { dir: spec.installTo, entries: installed(spec.entries, plan) } : undefined;
     return assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, timestamp: ctx.timestamp }, op);
   }
   const launches = new Map(Object.entries(resolved.launches ?? {}).map(([entry, launch]) => [launchNames.get(entry)!, launch]));
@@ -129,8 +129,16 @@ async function warn(ctx: BundleContext, ins: Instruction, def: Definition, warni
   }
 }
 
-function entryPaths(plan: Plan): string[] {
-  return plan.entries.filter((e) => e.kind === "file" && e.reasons.some((r) => r.kind === "entry")).map((e) => e.path);
+/**
+ * --install-to copies each entry under its own name (python3, not the python3.11 it links to),
+ * from the path the entry was found at: the plan's first entry path with that name.
+ */
+function installed(entries: string[], plan: Plan): { name: string; from: string }[] {
+  const located = plan.entries.filter((e) => e.kind !== "dir" && e.reasons.some((r) => r.kind === "entry"));
+  return entries.map((entry) => {
+    const name = basename(entry);
+    return { name, from: entry.startsWith("/") ? entry : (located.find((e) => basename(e.path) === name)?.path ?? entry) };
+  });
 }
 
 /** A stage's name as --no-cache-filter knows it: unnamed stages are stage-<index>. */

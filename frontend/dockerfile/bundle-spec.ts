@@ -44,8 +44,8 @@ const VALUED: Record<string, Setter> = {
   "trace-env": (s, v) => s.traceEnv.push(keyValue(v)),
   "trace-timeout": (s, v) => (s.traceTimeout = duration(v)),
   "trace-workdir": (s, v) => (s.traceWorkdir = absolute(v, "--trace-workdir")),
-  include: (s, v) => s.include.push(v),
-  exclude: (s, v) => s.exclude.push(v),
+  include: (s, v) => s.include.push(glob(v, "--include")),
+  exclude: (s, v) => s.exclude.push(glob(v, "--exclude")),
   "skip-rule": (s, v) => s.skipRules.push(ruleName(v)),
   mkdir: (s, v) => s.mkdir.push(mkdir(v)),
   "install-to": (s, v) => (s.installTo = absolute(v, "--install-to")),
@@ -142,6 +142,11 @@ function mkdir(v: string): { path: string; mode: number } {
   const [path, mode] = v.split(":");
   if (mode !== undefined && !/^[0-7]{3,4}$/.test(mode)) throw new Error(`--mkdir: "${mode}" is not an octal mode such as 755`);
   return { path: absolute(path, "--mkdir"), mode: mode === undefined ? 0o755 : parseInt(mode, 8) };
+}
+
+function glob(v: string, flag: string): string {
+  if (v === "") throw new Error(`${flag} wants a path or glob, got an empty value`);
+  return v;
 }
 
 function absolute(v: string, flag: string): string {

@@ -51,6 +51,13 @@ const cases: Case[] = [
     bundle: "BUNDLE --from=build --layout=portable /usr/bin/passwd",
     expect: ["BUNDLE: /usr/bin/passwd is setuid/setgid: the loader ignores library paths in secure mode, so it cannot run from a portable bundle"],
   },
+  { name: "an excluded entry", bundle: "BUNDLE --from=build --exclude=/usr/bin /usr/bin/sort", expect: ["BUNDLE: --exclude=/usr/bin removes the entry /usr/bin/sort"] },
+  { name: "an empty --include", bundle: "BUNDLE --from=build --include= /usr/bin/sort", expect: ["BUNDLE: --include wants a path or glob, got an empty value"] },
+  {
+    name: "an excluded library with --strict",
+    bundle: "BUNDLE --from=build --strict --exclude='**/libc.so.6' /usr/bin/sort",
+    expect: [/BUNDLE: --strict: unresolved: \S*\/libc\.so\.6 \(elf-needed libc\.so\.6 by \/usr\/bin\/sort\) is removed by --exclude=\*\*\/libc\.so\.6/],
+  },
   {
     name: "an unresolved library with --strict",
     header: HEADER.replace("RUN echo", "RUN apt-get update && apt-get install -y --no-install-recommends jq && rm /usr/lib/x86_64-linux-gnu/libonig.so.5* && echo"),
@@ -69,6 +76,17 @@ describe("BUNDLE warnings", () => {
     const run = await docker(["buildx", "build", "--progress=plain", dir]);
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     expect(run.stderr).toMatch(/warning found[^]*BUNDLE: unresolved: libonig\.so\.5 needed by/);
+  });
+});
+
+describe("BUNDLE warnings: nothing dropped silently", () => {
+  it("an --include that matches nothing, an --exclude of what the programs need", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-warn-"));
+    writeFileSync(join(dir, "Dockerfile"), `${HEADER}\nBUNDLE --from=build --include='/opt/*.conf' --exclude='**/libc.so.6' /usr/bin/sort\n`);
+    const run = await docker(["buildx", "build", "--progress=plain", dir]);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    expect(run.stderr).toMatch(/warnings found[^]*BUNDLE: --include=\/opt\/\*\.conf matches nothing in the source/);
+    expect(run.stderr).toMatch(/warnings found[^]*BUNDLE: unresolved: \S*\/libc\.so\.6 \(elf-needed libc\.so\.6 by \/usr\/bin\/sort\) is removed by --exclude=\*\*\/libc\.so\.6/);
   });
 });
 

@@ -137,6 +137,8 @@ describe("parseBundle", () => {
     ["--from=build --trace-env=1A=b /x", 'BUNDLE: --trace-env wants KEY=VALUE, got "1A=b"'],
     [`--from=build --trace='["jq", 1]' /x`, `BUNDLE: a JSON command must be a non-empty array of strings: ["jq", 1]`],
     ["--from=build --test-stdout=x /x", "BUNDLE: --test-stdout needs a --test command"],
+    ["--from=build --include= /x", "BUNDLE: --include wants a path or glob, got an empty value"],
+    ["--from=build --exclude='' /x", "BUNDLE: --exclude wants a path or glob, got an empty value"],
     ["--from=build --layout=zip /x", 'BUNDLE: --layout must be rootfs or portable, got "zip"'],
     [
       "--from=build --skip-rule=tz /x",
