@@ -38,9 +38,12 @@ function parseHeredoc(word: string): Heredoc | undefined {
 const EOF = "";
 const ESCAPE = "\\";
 
-/** Go's unicode.IsSpace. */
+/** Go's unicode.IsSpace, for one character. */
 export function isGoSpace(c: string): boolean {
-  return /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/.test(c);
+  const code = c.charCodeAt(0);
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0x85) return false;
+  return code === 0x85 || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000;
 }
 
 /**

@@ -205,7 +205,7 @@ function skipFlags(line: string, escape: string): string {
 /** JSON (exec) form, which opens no heredoc; an array of anything but strings is BuildKit's error. */
 function isJsonForm(rest: string, syntaxError: (m: string) => Error): boolean {
   const text = trimLeftSpace(rest);
-  if (!text.startsWith("[")) return false;
+  if (!text.startsWith("[") || !/\][\t\n\r ]*$/.test(text)) return false;
   let value: unknown;
   try {
     value = JSON.parse(text);
