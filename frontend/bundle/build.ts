@@ -6,6 +6,7 @@ import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.
 import type { DockerfileSource } from "../dockerfile/read.js";
 import { rewriteBundles } from "../dockerfile/rewrite.js";
 import type { Gateway } from "../gateway/client.js";
+import { FrontendError } from "../gateway/errors.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import type { Result } from "../gateway/types.js";
 import { dispatchBundle, type BundleContext, type Progress } from "./dispatch.js";
@@ -72,7 +73,14 @@ function imageConfig(ctx: BundleContext, ins: Instruction, env: string[]): strin
   return Buffer.from(JSON.stringify(config)).toString("base64");
 }
 
+/** The last second an image config's RFC 3339 time can hold (year 9999), as BuildKit's encoder. */
+const LAST_EPOCH = 253_402_300_799n;
+
+/** SOURCE_DATE_EPOCH in nanoseconds; a value the builtin frontend would fail on is an error now. */
 function epoch(opts: FrontendOptions): bigint {
   const value = opts["build-arg:SOURCE_DATE_EPOCH"];
-  return value && /^\d+$/.test(value) ? BigInt(value) * 1_000_000_000n : 0n;
+  if (value === undefined || value === "") return 0n;
+  if (!/^\d+$/.test(value)) throw new FrontendError(`SOURCE_DATE_EPOCH=${value} is not a number of seconds since 1970`);
+  if (BigInt(value) > LAST_EPOCH) throw new FrontendError(`SOURCE_DATE_EPOCH=${value} is after the year 9999, which an image's creation time cannot hold`);
+  return BigInt(value) * 1_000_000_000n;
 }
