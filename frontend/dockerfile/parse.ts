@@ -9,6 +9,8 @@ export interface Instruction {
   keyword: string; // upper-cased
   /** The text after the keyword, flags included, continuation lines joined, heredoc bodies excluded. */
   args: string;
+  /** Its --flags as BuildKit reads them, quotes removed: `from=build`, `mount=type=bind,from=x`. */
+  flags: string[];
   startLine: number; // 1-based, inclusive
   endLine: number;
   /** Index of the stage the instruction belongs to (-1 before the first FROM). */
@@ -49,7 +51,7 @@ export function parseDockerfile(filename: string, data: Buffer): Dockerfile {
   const stages: Stage[] = [];
   for (let ins = reader.next(); ins; ins = reader.next()) {
     if (ins.keyword === "FROM") stages.push(parseFrom(ins.rest, stages.length, ins.startLine));
-    instructions.push({ keyword: ins.keyword, args: ins.args, startLine: ins.startLine, endLine: ins.endLine, stage: stages.length - 1 });
+    instructions.push({ keyword: ins.keyword, args: ins.args, flags: ins.flags, startLine: ins.startLine, endLine: ins.endLine, stage: stages.length - 1 });
   }
   return { filename, data, escape: reader.escape, instructions, stages };
 }
@@ -65,6 +67,7 @@ function splitLines(data: Buffer): string[] {
 interface RawInstruction {
   keyword: string;
   args: string;
+  flags: string[];
   /** args without the instruction's --flags. */
   rest: string;
   startLine: number;
@@ -174,31 +177,36 @@ class Directives {
 }
 
 /** splitCommand: the keyword, then the builder flags (--x=y) and what follows them. */
-function splitCommand(line: string, escape: string): { keyword: string; args: string; rest: string } {
+function splitCommand(line: string, escape: string): { keyword: string; args: string; flags: string[]; rest: string } {
   const trimmed = trimSpace(line);
   const m = /[\t\v\f\r ]+/.exec(trimmed);
   const keyword = goLower(m ? trimmed.slice(0, m.index) : trimmed).replace(/[a-z]/g, (c) => c.toUpperCase());
   const args = m ? trimmed.slice(m.index + m[0].length) : "";
-  return { keyword, args: trimSpace(args), rest: trimSpace(skipFlags(args, escape)) };
+  const { flags, rest } = builderFlags(args, escape);
+  return { keyword, args: trimSpace(args), flags, rest: trimSpace(rest) };
 }
 
-/** extractBuilderFlags, keeping only where the flags end: at the first word without `--`, or after `--`. */
-function skipFlags(line: string, escape: string): string {
+/** extractBuilderFlags: the leading `--` words (without their dashes), up to the first other word or `--`. */
+function builderFlags(line: string, escape: string): { flags: string[]; rest: string } {
+  const flags: string[] = [];
   let pos = 0;
   for (;;) {
     while (pos < line.length && isGoSpace(line[pos])) pos++;
-    if (!line.startsWith("--", pos)) return line.slice(pos);
+    if (!line.startsWith("--", pos)) return { flags, rest: line.slice(pos) };
     let word = "";
     let quote: string | undefined;
+    let quoted = false;
     for (; pos < line.length && (quote || !isGoSpace(line[pos])); pos++) {
       const c = line[pos];
       if (c === quote) quote = undefined;
       else if (!quote && (c === "'" || c === '"')) quote = c;
       else if (c === escape && pos + 1 < line.length) word += line[++pos];
       else if (c !== escape) word += c;
+      quoted ||= quote !== undefined;
     }
-    if (pos >= line.length) return "";
-    if (word === "--") return line.slice(pos);
+    if (word === "--") return { flags, rest: pos >= line.length ? "" : line.slice(pos) };
+    if (word.length > 0 || quoted) flags.push(word.slice(2));
+    if (pos >= line.length) return { flags, rest: "" };
   }
 }
 
