@@ -59,9 +59,6 @@ function readTraces(logs: string[]): { events: TraceEvent[]; untraced?: string }
 async function closure(fs: RootFS, req: ResolveRequest, trace: TraceEvent[]): Promise<Plan> {
   const { entries, env, include, exclude, allowGpuLibs, ignore } = req;
   const plan = await computeClosure(fs, { entries, env, trace, include, exclude, allowGpuLibs, ignore });
-  for (const e of plan.entries) {
-    if (e.kind === "file" && e.reasons.includes("entry") && !(e.mode & 0o111)) throw new Error(`entry ${e.path} is not executable`);
-  }
   const unresolved = plan.warnings.filter((w) => /not found|unresolved/i.test(w));
   if (req.strict && unresolved.length) throw new Error(`--strict: ${unresolved.join("; ")}`);
   return plan;
