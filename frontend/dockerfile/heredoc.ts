@@ -2,7 +2,8 @@
 // heredocsFromLine and shell/lex.go): the line is split into words with quotes and escapes kept
 // and unset variables left as written; a word is a heredoc when it is `[fd]<<[-]WORD` as a whole,
 // so `$((1<<FOO))` or `cat<<EOF` open none. A line whose words cannot be split (an unterminated
-// quote) opens none either, as in BuildKit.
+// quote) opens none either, as in BuildKit. `<< WORD` (a blank after <<) is a heredoc since
+// BuildKit 0.21 (dockerfile frontend 1.16); older builtins read it as two words.
 
 export interface Heredoc {
   name: string;

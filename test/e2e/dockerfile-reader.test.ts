@@ -132,3 +132,16 @@ describe("instruction lines", () => {
     expect(markedLines(ours)).toEqual(markedLines(builtin));
   });
 });
+
+describe("a Dockerfile BuildKit's parser rejects", () => {
+  it("fails with the builtin frontend's message, BUNDLE or not", async () => {
+    const text = [SYNTAX, "FROM debian:bookworm-slim AS build", "FROM scratch", "BUNDLE --from=build /usr/bin/sort", "RUN <<EOF", "echo never closed", ""].join("\n");
+    const ours = await build(text, "sidebundle", []);
+    const builtin = await build(text, "builtin", []);
+    const error = (run: Run) => run.stderr.split("\n").find((l) => l.startsWith("ERROR: "));
+    expect(ours.code).not.toBe(0);
+    expect(error(builtin)).toMatch(/unterminated heredoc/);
+    expect(error(ours)).toBe(error(builtin));
+    expect(markedLines(ours)).toEqual(markedLines(builtin));
+  });
+});
