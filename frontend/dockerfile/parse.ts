@@ -210,7 +210,10 @@ function builderFlags(line: string, escape: string): { flags: string[]; rest: st
   }
 }
 
-/** JSON (exec) form, which opens no heredoc; an array of anything but strings is BuildKit's error. */
+/**
+ * JSON (exec) form, which opens no heredoc; an array of anything but strings is BuildKit's error.
+ * A JSON array followed by more text is shell form (BuildKit 0.15 and later; older ones dropped the rest).
+ */
 function isJsonForm(rest: string, syntaxError: (m: string) => Error): boolean {
   const text = trimLeftSpace(rest);
   if (!text.startsWith("[") || !/\][\t\n\r ]*$/.test(text)) return false;

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { generate, prng } from "../unit/dockerfile-gen.js";
 import { docker, dockerOk, requireFrontendImage, tarEntries, type Run } from "./docker.js";
 
 const SYNTAX = "# syntax=sidebundle/frontend";
@@ -130,6 +131,24 @@ describe("instruction lines", () => {
     expect(ours.stderr).toContain("BUNDLE: unknown flag --bogus");
     expect(markedLines(builtin).length).toBeGreaterThan(0);
     expect(markedLines(ours)).toEqual(markedLines(builtin));
+  });
+});
+
+describe("generated Dockerfiles (test/unit/dockerfile-gen.ts), a seeded sample", () => {
+  // Each ends with `BUNDLE --from=a --bogus /x`, whose lines depend on how everything before it
+  // was read; the builtin reports it as an unknown instruction, at the lines it reads.
+  const rand = prng(2026);
+  const sample = Array.from({ length: 24 }, (_, n) => ({ n, ...generate(rand, { builtin: true }) }));
+
+  it.each(sample)("file $n: the BUNDLE has the generator's lines, and the builtin's", async ({ text, expected }) => {
+    const bundle = expected.at(-1)!;
+    const lines = Array.from({ length: bundle.end - bundle.start + 1 }, (_, i) => bundle.start + i);
+    const builtin = await build(text, "builtin", []);
+    const ours = await build(text, "sidebundle", []);
+    expect(builtin.stderr, JSON.stringify(text)).toContain("unknown instruction: BUNDLE");
+    expect(ours.stderr, JSON.stringify(text)).toContain("BUNDLE: unknown flag --bogus");
+    expect(markedLines(builtin), JSON.stringify(text)).toEqual(lines);
+    expect(markedLines(ours), JSON.stringify(text)).toEqual(lines);
   });
 });
 
