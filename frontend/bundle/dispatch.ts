@@ -3,7 +3,7 @@
 import { basename } from "node:path";
 import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform, type State } from "../../llb/index.js";
 import { describeWarning, type Plan } from "../closure/index.js";
-import { parseBundle, type BundleSpec, type Command } from "../dockerfile/bundle-spec.js";
+import type { BundleSpec, Command } from "../dockerfile/bundle-spec.js";
 import type { Overrides } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
@@ -42,9 +42,8 @@ export interface Bundle {
   env?: string[];
 }
 
-export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progress: Progress): Promise<Bundle> {
+export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec: BundleSpec, progress: Progress): Promise<Bundle> {
   const { gw, df } = ctx;
-  const spec = parseBundle(df, ins);
   const launchNames = spec.layout === "portable" ? launcherNames(df, ins, spec) : undefined;
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);

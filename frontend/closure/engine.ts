@@ -1,6 +1,7 @@
 // Computes the plan: entries, their ELF and script closures, the trace, runtime-data rules,
 // includes and excludes. Everything goes through one Resolver (cached lookups inside the root)
 // and one DynamicLoader (cached ELF reads).
+import { checkEntry } from "./entry.js";
 import { ancestors, dirname, joinPath, type RootFS } from "./fs.js";
 import { expandGlob } from "./glob.js";
 import { DynamicLoader, type LinkMap, type LoadedObject } from "./ldso.js";
@@ -99,12 +100,8 @@ export class ClosureEngine {
     return this.plan.build(this.options.exclude ?? []);
   }
 
-  private async locateEntry(entry: string): Promise<string> {
-    const path = entry.includes("/") ? entry : await findOnPath(this.resolver, entry, this.env.PATH);
-    if (path === undefined || (await this.resolver.resolve(path))?.stat.type !== "file") {
-      throw new Error(`entry ${entry} is not a file in the source root`);
-    }
-    return path;
+  private locateEntry(entry: string): Promise<string> {
+    return checkEntry(this.resolver, this.loader, entry, this.env.PATH);
   }
 
   private async realPath(path: string): Promise<string | undefined> {

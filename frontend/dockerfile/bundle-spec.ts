@@ -39,7 +39,7 @@ export interface BundleSpec {
 type Setter = (spec: BundleSpec, value: string) => void;
 const VALUED: Record<string, Setter> = {
   from: (s, v) => (s.from = v),
-  trace: (s, v) => s.traces.push(command(v)),
+  trace: (s, v) => s.traces.push(command("trace", v)),
   "trace-stdin": (s, v) => (s.traceStdin = v),
   "trace-env": (s, v) => s.traceEnv.push(keyValue(v)),
   "trace-timeout": (s, v) => (s.traceTimeout = duration(v)),
@@ -49,12 +49,23 @@ const VALUED: Record<string, Setter> = {
   "skip-rule": (s, v) => s.skipRules.push(ruleName(v)),
   mkdir: (s, v) => s.mkdir.push(mkdir(v)),
   "install-to": (s, v) => (s.installTo = absolute(v, "--install-to")),
-  test: (s, v) => s.tests.push(command(v)),
+  test: (s, v) => s.tests.push(command("test", v)),
   "test-stdin": (s, v) => (s.testStdin = v),
   "test-stdout": (s, v) => (s.testStdout = v),
   env: (s, v) => (s.env = oneOf(v, ["inherit", "none"], "--env")),
   layout: (s, v) => (s.layout = oneOf(v, ["rootfs", "portable"], "--layout")),
   prefix: (s, v) => (s.prefix = absolute(v, "--prefix")),
+};
+/** Flags that may be given more than once; any other valued flag given twice is an error. */
+const REPEATABLE = new Set(["trace", "trace-env", "include", "exclude", "mkdir", "test", "skip-rule"]);
+/** Flags that only mean something with a --trace, or with a --test. */
+const NEEDS: Record<string, "trace" | "test"> = {
+  "trace-stdin": "trace",
+  "trace-env": "trace",
+  "trace-timeout": "trace",
+  "trace-workdir": "trace",
+  "test-stdin": "test",
+  "test-stdout": "test",
 };
 const BOOLEAN: Record<string, (spec: BundleSpec) => void> = {
   strict: (s) => (s.strict = true),
@@ -74,6 +85,7 @@ function parseWords(words: string[]): BundleSpec {
     from: "", entries: [], traces: [], traceEnv: [], include: [], exclude: [], mkdir: [], tests: [],
     strict: false, allowGpuLibs: false, skipRules: [], env: "inherit", layout: "rootfs", prefix: "/",
   };
+  const given = new Set<string>();
   for (const word of words) {
     if (!word.startsWith("--")) {
       spec.entries.push(word);
@@ -81,6 +93,8 @@ function parseWords(words: string[]): BundleSpec {
     }
     const eq = word.indexOf("=");
     const name = word.slice(2, eq < 0 ? undefined : eq);
+    if (VALUED[name] && given.has(name) && !REPEATABLE.has(name)) throw new Error(`--${name} is given twice: it takes one value`);
+    given.add(name);
     if (BOOLEAN[name] && eq < 0) BOOLEAN[name](spec);
     else if (VALUED[name] && eq >= 0) VALUED[name](spec, word.slice(eq + 1));
     else if (VALUED[name]) throw new Error(`--${name} needs a value: --${name}=<value>`);
@@ -89,23 +103,28 @@ function parseWords(words: string[]): BundleSpec {
   }
   if (!spec.from) throw new Error("--from=<stage|image> is required");
   if (spec.entries.length === 0) throw new Error("no entries: name the programs to bundle, e.g. /usr/bin/jq");
-  if (spec.testStdout !== undefined && spec.tests.length === 0) throw new Error("--test-stdout needs a --test command");
+  for (const [flag, needed] of Object.entries(NEEDS)) {
+    if (given.has(flag) && !given.has(needed)) throw new Error(`--${flag} needs a --${needed} command`);
+  }
   if (spec.prefix !== "/" && spec.layout !== "portable") throw new Error("--prefix goes with --layout=portable");
   if (spec.installTo && spec.layout === "portable") throw new Error("--install-to goes with --layout=rootfs: a portable bundle's entries are in its bin/");
   return spec;
 }
 
-function command(value: string): Command {
-  if (value.trim() === "") throw new Error("empty command");
-  if (!value.trimStart().startsWith("[")) return { text: value, argv: ["/bin/sh", "-c", value], shell: true };
-  let argv: unknown;
-  try {
-    argv = JSON.parse(value);
-  } catch {
-    throw new Error(`command is not a valid JSON array: ${value}`);
+/** Exec form when the value is a JSON array, as RUN reads it; anything else is shell form. */
+function command(flag: string, value: string): Command {
+  if (value.trim() === "") throw new Error(`--${flag}: empty command`);
+  const argv = jsonArray(value);
+  if (argv === undefined) {
+    try {
+      shellWords(value);
+    } catch (err) {
+      throw new Error(`--${flag}: ${(err as Error).message} in: ${value}`);
+    }
+    return { text: value, argv: ["/bin/sh", "-c", value], shell: true };
   }
-  if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === "string")) {
-    throw new Error(`a JSON command must be a non-empty array of strings: ${value}`);
+  if (argv.length === 0 || !argv.every((a) => typeof a === "string")) {
+    throw new Error(`--${flag}: a JSON command must be a non-empty array of strings: ${value}`);
   }
   return { text: argv.join(" "), argv, shell: false };
 }
@@ -117,6 +136,16 @@ function ruleName(v: string): string {
     throw new Error(`--skip-rule: ${(err as Error).message}`);
   }
   return v;
+}
+
+function jsonArray(value: string): unknown[] | undefined {
+  if (!value.trimStart().startsWith("[")) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function keyValue(v: string): string {
@@ -139,7 +168,8 @@ export function duration(v: string): number {
 }
 
 function mkdir(v: string): { path: string; mode: number } {
-  const [path, mode] = v.split(":");
+  const [path, mode, ...extra] = v.split(":");
+  if (extra.length) throw new Error(`--mkdir wants <path>[:mode], got "${v}"`);
   if (mode !== undefined && !/^[0-7]{3,4}$/.test(mode)) throw new Error(`--mkdir: "${mode}" is not an octal mode such as 755`);
   return { path: absolute(path, "--mkdir"), mode: mode === undefined ? 0o755 : parseInt(mode, 8) };
 }

@@ -93,9 +93,6 @@ class Traces {
 async function closure(fs: RootFS, req: ResolveRequest, trace: AsyncIterable<TraceEvent>): Promise<Plan> {
   const { entries, env, include, exclude, allowGpuLibs, skipRules, ignore, baseDirs } = req;
   const plan = await computeClosure(fs, { entries, env, trace, include, exclude, allowGpuLibs, skipRules, ignore, baseDirs });
-  for (const e of plan.entries) {
-    if (e.kind === "file" && e.reasons.some((r) => r.kind === "entry") && !(e.mode & 0o111)) throw new Error(`entry ${e.path} is not executable`);
-  }
   const unresolved = plan.warnings.filter(isUnresolved);
   if (req.strict && unresolved.length) throw new Error(`--strict: ${unresolved.map(describeWarning).join("; ")}`);
   return plan;

@@ -103,3 +103,16 @@ export function materialize(plan: Plan, root: string, dir: string): void {
     }
   }
 }
+
+/** An x86-64 ELF header with `phnum` program headers at 4096 (past the end when phnum > 0). */
+export function elfHeader(phnum: number): Buffer {
+  const header = Buffer.alloc(64);
+  header.write("\x7fELF", 0, "latin1");
+  header.set([2, 1, 1], 4); // 64-bit, little endian, version 1
+  header.writeUInt16LE(2, 16); // ET_EXEC
+  header.writeUInt16LE(62, 18); // x86-64
+  header.writeBigUInt64LE(4096n, 32); // e_phoff
+  header.writeUInt16LE(56, 54); // e_phentsize
+  header.writeUInt16LE(phnum, 56); // e_phnum
+  return header;
+}

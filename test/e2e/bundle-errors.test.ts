@@ -12,6 +12,12 @@ RUN echo not a program > /notes.txt
 
 FROM scratch`;
 const BUNDLE_LINE = 6;
+// Entries that can never run, made in the build stage (still 6 lines before the BUNDLE).
+const ODD = HEADER.replace(
+  "RUN echo not a program > /notes.txt",
+  "RUN mkdir /odd && cd /odd && mkfifo fifo && ln -s /opt/gone dangling && touch empty && echo 'echo hi' > text && printf '#!/bin/sh\\r\\necho hi\\r\\n' > crlf && " +
+    "echo '#!/odd/s2' > s1 && echo '#!/odd/s1' > s2 && head -c 100 /usr/bin/sort > truncated && chmod +x empty text crlf s1 s2 truncated",
+);
 
 interface Case {
   name: string;
@@ -25,11 +31,24 @@ const cases: Case[] = [
   { name: "an unknown flag", bundle: "BUNDLE --from=build --bogus /usr/bin/sort", expect: ["ERROR: failed to solve: BUNDLE: unknown flag --bogus"] },
   { name: "a flag without its value", bundle: "BUNDLE --from=build --trace /usr/bin/sort", expect: ["BUNDLE: --trace needs a value: --trace=<value>"] },
   { name: "a bad duration", bundle: "BUNDLE --from=build --trace-timeout=soon /usr/bin/sort", expect: ['BUNDLE: --trace-timeout: "soon" is not a duration such as 500ms, 30s or 2m'] },
+  { name: "a single-valued flag twice", bundle: "BUNDLE --from=build --from=debian:bookworm-slim /usr/bin/sort", expect: ["BUNDLE: --from is given twice: it takes one value"] },
+  { name: "a --mkdir with a field after its mode", bundle: "BUNDLE --from=build --mkdir=/data:0755:x /usr/bin/sort", expect: ['BUNDLE: --mkdir wants <path>[:mode], got "/data:0755:x"'] },
+  { name: "a trace flag without --trace", bundle: "BUNDLE --from=build --trace-stdin=x /usr/bin/sort", expect: ["BUNDLE: --trace-stdin needs a --trace command"] },
+  { name: "a --test with an unterminated quote", bundle: `BUNDLE --from=build --test="sort 'x" /usr/bin/sort`, expect: ["BUNDLE: --test: unterminated ' quote in: sort 'x"] },
   { name: "no --from", bundle: "BUNDLE /usr/bin/sort", expect: ["BUNDLE: --from=<stage|image> is required"] },
   { name: "no entries", bundle: "BUNDLE --from=build", expect: ["BUNDLE: no entries: name the programs to bundle"] },
   { name: "an unknown stage", bundle: "BUNDLE --from=biuld /usr/bin/sort", expect: ["BUNDLE: --from=biuld is neither a stage of this Dockerfile (build) nor an image that can be resolved"] },
-  { name: "a missing entry", bundle: "BUNDLE --from=build /usr/bin/nope", expect: ["BUNDLE: entry /usr/bin/nope is not a file in the source root"] },
+  { name: "a missing entry", bundle: "BUNDLE --from=build /usr/bin/nope", expect: ["BUNDLE: entry /usr/bin/nope does not exist in the source"] },
   { name: "an entry that is not executable", bundle: "BUNDLE --from=build /notes.txt", expect: ["BUNDLE: entry /notes.txt is not executable"] },
+  { name: "a name not on PATH", bundle: "BUNDLE --from=build nope", expect: ["BUNDLE: entry nope is not an executable file on the source's PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)"] },
+  { name: "a directory entry", bundle: "BUNDLE --from=build /usr/bin", expect: ["BUNDLE: entry /usr/bin is a directory, not a program"] },
+  { name: "a FIFO entry", header: ODD, bundle: "BUNDLE --from=build /odd/fifo", expect: ["BUNDLE: entry /odd/fifo is a special file (FIFO, socket or device), not a program"] },
+  { name: "a dangling symlink entry", header: ODD, bundle: "BUNDLE --from=build /odd/dangling", expect: ["BUNDLE: entry /odd/dangling is a symlink to /opt/gone, which does not exist in the source"] },
+  { name: "an empty entry", header: ODD, bundle: "BUNDLE --from=build /odd/empty", expect: ["BUNDLE: entry /odd/empty is an empty file: the kernel cannot run it"] },
+  { name: "an executable text file without #!", header: ODD, bundle: "BUNDLE --from=build /odd/text", expect: ["BUNDLE: entry /odd/text is neither an ELF program nor a script starting with #!: the kernel cannot run it (exec format error)"] },
+  { name: "a CRLF #! line", header: ODD, bundle: "BUNDLE --from=build /odd/crlf", expect: ['BUNDLE: entry /odd/crlf: the #! line of /odd/crlf ends in a carriage return (CRLF line endings): the kernel looks for "/bin/sh\\r"'] },
+  { name: "a #! loop", header: ODD, bundle: "BUNDLE --from=build /odd/s1", expect: ["BUNDLE: entry /odd/s1: its #! interpreters run in a loop: /odd/s1 → /odd/s2 → /odd/s1"] },
+  { name: "a truncated ELF entry", header: ODD, bundle: "BUNDLE --from=build /odd/truncated", expect: ["BUNDLE: entry /odd/truncated: /odd/truncated is a damaged ELF file (truncated ELF program headers): the kernel cannot run it"] },
   {
     name: "a failing trace command",
     bundle: `BUNDLE --from=build --trace="sort --no-such-option" /usr/bin/sort`,
