@@ -1,7 +1,7 @@
 // Builds everything `npm run image` and the tests use into dist/:
 // the frontend and the resolve op's program bundled by esbuild, and the static C tools.
 import { execFileSync } from "node:child_process";
-import { chmodSync } from "node:fs";
+import { chmodSync, copyFileSync } from "node:fs";
 import { build } from "esbuild";
 
 const common = { bundle: true, platform: "node", target: "node20", format: "esm", logLevel: "warning" };
@@ -15,3 +15,7 @@ await build({ ...common, banner: { js: "#!/usr/bin/env node\n" + banner.js }, en
 chmodSync("dist/sidebundle.js", 0o755);
 // The static musl tracer (tracer-static/Makefile writes dist/sidebundle-trace).
 execFileSync("make", ["-s", "--no-print-directory", "-C", "tracer-static"], { stdio: "inherit" });
+// The shell of shell-form --test commands, which a bundle need not have: Debian's mksh built
+// static with musl (scripts/apt-packages.txt). Not busybox, whose sh prefers its own applets.
+const arch = { x64: "x86_64", arm64: "aarch64" }[process.arch];
+copyFileSync(`/usr/lib/${arch}-linux-musl/bin/mksh`, "dist/sh");

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { computeClosure, launchSpec, parseTrace, type LaunchSpec, type Plan, type RootFS, type TraceEvent } from "../closure/index.js";
 import { forEachConcurrently } from "../concurrency.js";
+import { unavailableReason } from "../trace/unavailable.js";
 
 export interface ResolveRequest {
   entries: string[];
@@ -17,6 +18,8 @@ export interface ResolveRequest {
   ignore: string[];
   /** A launch spec per entry, for the portable layout. */
   launchers: boolean;
+  /** --trace-timeout: a trace stopped by its timeout is a success, not a failure. */
+  traceTimeoutKeeps: boolean;
 }
 
 export interface Resolved {
@@ -29,16 +32,26 @@ export interface Resolved {
   untraced?: string;
 }
 
-/** A failure the user caused (missing entry, --strict, ...): one line, reported at the BUNDLE. */
-export type Resolution = Resolved | { error: string };
+/** A --trace whose command failed or ran out of time; `trace` is its index. */
+export interface TraceFailure {
+  trace: number;
+  status: number;
+  timedOut: boolean;
+}
+
+/** A failure the user caused (missing entry, --strict, a failed trace ...): reported at the BUNDLE. */
+export type Resolution = Resolved | { error: string } | { traceFailed: TraceFailure };
 
 const CONCURRENT_READS = 32;
 
 /** `traceLogs` are the tracer's JSON Lines logs, one per --trace. */
 export async function resolveBundle(fs: RootFS, req: ResolveRequest, traceLogs: string[]): Promise<Resolution> {
   try {
-    const { events, untraced } = readTraces(traceLogs);
-    const plan = await closure(fs, req, events);
+    const untraced = unavailableReason(traceLogs);
+    const traces = untraced ? [] : traceLogs.map(parseTrace);
+    const traceFailed = traces.map((events, trace) => failure(events, trace, req.traceTimeoutKeeps)).find((f) => f !== undefined);
+    if (traceFailed) return { traceFailed };
+    const plan = await closure(fs, req, traces.flat());
     const digests = await fileDigests(fs, plan);
     const launches = req.launchers ? await launchSpecs(fs, req, plan) : undefined;
     return { plan, digests, ...(launches && { launches }), ...(untraced && { untraced }) };
@@ -47,13 +60,11 @@ export async function resolveBundle(fs: RootFS, req: ResolveRequest, traceLogs: 
   }
 }
 
-function readTraces(logs: string[]): { events: TraceEvent[]; untraced?: string } {
-  const unavailable = logs.flatMap((text) => text.split("\n")).find((line) => line.includes('"type":"unavailable"'));
-  if (unavailable) {
-    const { call, error, reason } = JSON.parse(unavailable) as Record<string, string>;
-    return { events: [], untraced: `${call}: ${error}: ${reason}` };
-  }
-  return { events: logs.flatMap(parseTrace) };
+/** The trace's failure, from its end event (the tracer runs traces with --exit-zero). */
+function failure(events: TraceEvent[], trace: number, timeoutKeeps: boolean): TraceFailure | undefined {
+  const end = events.find((e) => e.type === "end");
+  if (!end || (end.timedOut ? timeoutKeeps : end.status === 0)) return undefined;
+  return { trace, status: end.status, timedOut: end.timedOut };
 }
 
 async function closure(fs: RootFS, req: ResolveRequest, trace: TraceEvent[]): Promise<Plan> {

@@ -19,6 +19,8 @@ interface Case {
   /** Fragments of the error report, in order. */
   expect: (string | RegExp)[];
   header?: string;
+  /** More `docker buildx build` arguments. */
+  args?: string[];
 }
 
 const cases: Case[] = [
@@ -30,11 +32,43 @@ const cases: Case[] = [
   { name: "an unknown stage", bundle: "BUNDLE --from=biuld /usr/bin/sort", expect: ["BUNDLE: --from=biuld is neither a stage of this Dockerfile (build) nor an image that can be resolved"] },
   { name: "a missing entry", bundle: "BUNDLE --from=build /usr/bin/nope", expect: ["BUNDLE: entry /usr/bin/nope is not a file in the source root"] },
   { name: "an entry that is not executable", bundle: "BUNDLE --from=build /notes.txt", expect: ["BUNDLE: entry /notes.txt is not executable"] },
+  { name: "a duration that rounds to no time", bundle: "BUNDLE --from=build --trace-timeout=0.4ms /usr/bin/sort", expect: ['BUNDLE: --trace-timeout: "0.4ms" is less than 1ms'] },
+  {
+    name: "a default limit of no time",
+    bundle: "BUNDLE --from=build /usr/bin/sort",
+    args: ["--build-arg", "SIDEBUNDLE_TIMEOUT=0s"],
+    expect: ['ERROR: failed to solve: BUNDLE: SIDEBUNDLE_TIMEOUT: "0s" is less than 1ms'],
+  },
   {
     name: "a failing trace command",
     bundle: `BUNDLE --from=build --trace="sort --no-such-option" /usr/bin/sort`,
-    // The command's own stderr tail, then the snippet.
-    expect: [/sort: unrecognized option '--no-such-option'/, `did not complete successfully: exit code: 2`],
+    // The user's command, not the tracer's, with the end of its stderr (its step may be cached).
+    expect: [`ERROR: failed to solve: BUNDLE: --trace "sort --no-such-option" exited with status 2; its error output ended with "sort: unrecognized option '--no-such-option'\\nTry 'sort --help' for more information.\\n"\n`],
+  },
+  {
+    name: "a trace that never exits",
+    bundle: `BUNDLE --from=build --trace="sleep 100000" /usr/bin/sleep`,
+    // A lower default limit than the 10 minutes, long enough to show the trace is alive.
+    args: ["--build-arg", "SIDEBUNDLE_TIMEOUT=12s"],
+    expect: [
+      /\[sidebundle 1\/3\] trace: sleep 100000\n#\d+ [\d.]+ sidebundle-trace: still running after 10 s, \d+ events\n/,
+      'ERROR: failed to solve: BUNDLE: --trace "sleep 100000" did not finish within 12s; a command that runs on (a server) needs --trace-timeout=<duration>, which stops it then and keeps what it touched',
+    ],
+  },
+  {
+    name: "a test that never exits",
+    bundle: `BUNDLE --from=build --trace="sleep 0" --test="sleep 100000" --test-timeout=2s /usr/bin/sleep`,
+    expect: ['ERROR: failed to solve: BUNDLE: --test "sleep 100000" did not finish within 2s; give it longer with --test-timeout=<duration>'],
+  },
+  {
+    name: "a shell-form test whose pipeline fails",
+    bundle: `BUNDLE --from=build --test="sort --version | grep -q 9.9" /usr/bin/sort /usr/bin/grep`,
+    expect: ['ERROR: failed to solve: BUNDLE: --test "sort --version | grep -q 9.9" exited with status 1\n'],
+  },
+  {
+    name: "a --mkdir where the bundle has a file",
+    bundle: "BUNDLE --from=build --mkdir=/usr/bin/sort/data:700 /usr/bin/sort",
+    expect: ["ERROR: failed to solve: BUNDLE: --mkdir=/usr/bin/sort/data: /usr/bin/sort is a file of the bundle, not a directory"],
   },
   {
     name: "a --test whose output differs",
@@ -44,7 +78,9 @@ const cases: Case[] = [
   {
     name: "a --test that needs files the bundle lacks",
     bundle: `BUNDLE --from=build --trace="cat /etc/hostname" --test="cat /notes.txt" /usr/bin/cat`,
-    expect: [/BUNDLE: --test "cat \/notes.txt" exited with status 1; missing from the bundle but present in the source: \/notes.txt \(add them with --include or a --trace that uses them\)/],
+    expect: [
+      `BUNDLE: --test "cat /notes.txt" exited with status 1; its error output ended with "cat: /notes.txt: No such file or directory\\n"; missing from the bundle but present in the source: /notes.txt (add them with --include or a --trace that uses them)\n`,
+    ],
   },
   {
     name: "a setuid program in a portable bundle",
@@ -76,7 +112,7 @@ describe.each(cases)("BUNDLE errors: $name", (c) => {
   it("fails with one line naming the cause and the BUNDLE's line", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sb-err-"));
     writeFileSync(join(dir, "Dockerfile"), `${c.header ?? HEADER}\n${c.bundle}\n`);
-    const run = await docker(["buildx", "build", "--progress=plain", dir]);
+    const run = await docker(["buildx", "build", "--progress=plain", ...(c.args ?? []), dir]);
     expect(run.code).not.toBe(0);
     let rest = run.stderr;
     for (const fragment of c.expect) {
@@ -87,5 +123,7 @@ describe.each(cases)("BUNDLE errors: $name", (c) => {
     expect(run.stderr).toContain(`Dockerfile:${BUNDLE_LINE}`);
     expect(run.stderr).toMatch(new RegExp(` ${BUNDLE_LINE} \\| >>> BUNDLE `));
     expect(run.stderr).not.toMatch(/\n\s+at .*\.(m?js|ts):\d+/); // no stack traces
+    // Neither the tracer's command line nor a path on the engine's host.
+    expect(run.stderr).not.toMatch(/sidebundle-tools|sidebundle-trace --|overlay2|\/var\/lib\//);
   });
 });
