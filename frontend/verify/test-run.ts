@@ -34,7 +34,8 @@ export interface TestLimits {
 /** The test's output state: the trace log and the command's stdout. */
 export function testRun(bundle: State, src: Source, spec: BundleSpec, cmd: Command, how: TestLimits, platform: Platform, op: OpOptions): State {
   // Shell form runs through a shell, as RUN does; the bundle's own paths stay the bundle's.
-  const argv = cmd.shell ? [`${TOOLS_DIR}/${SHELL}`, "-c", cmd.text] : cmd.argv;
+  // $0 is "sh": the shell's own messages then name no path of ours.
+  const argv = cmd.shell ? [`${TOOLS_DIR}/${SHELL}`, "-c", cmd.text, SHELL] : cmd.argv;
   // The status is in the log; the frontend reports a failure with what was missing. Without
   // ptrace, a traced run leaves only the reason in the log and runs nothing.
   const tracing = how.traced ? ["--unavailable-ok"] : ["--no-trace"];

@@ -73,7 +73,7 @@ describe("BUNDLE flags", () => {
   });
 
   it("writes no process ids into the manifest: the traces' reasons name programs", () => {
-    expect(manifest.paths.find((p) => p.path === "/srv/traced.txt")?.reasons).toEqual(["trace: openat by /usr/bin/sort"]);
+    expect(manifest.paths.find((p) => p.path === "/srv/traced.txt")?.reasons).toContain("trace: openat by /usr/bin/sort");
     expect(manifestText).not.toMatch(/\bpid\b/);
   });
 
@@ -129,9 +129,10 @@ ENTRYPOINT ["/usr/bin/jq"]
   });
 
   it("leaves an image whose program runs without the tests' shell", async () => {
-    const run = await build(jq(`--test="jq --version | grep -q 1.6"`), ["--quiet"]);
+    const iid = join(mkdtempSync(join(tmpdir(), "sb-shell-iid-")), "iid");
+    const run = await build(jq(`--test="jq --version | grep -q 1.6"`), ["--iidfile", iid]);
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
-    const id = run.stdout.trim();
+    const id = readFileSync(iid, "utf8").trim();
     const filter = await docker(["run", "--rm", "-i", "--network", "none", id, "-c", ".a"], { input: '{"a":[1,"x"]}' });
     expect(filter).toEqual({ code: 0, stdout: '[1,"x"]\n', stderr: "" });
     const shell = await docker(["run", "--rm", "--entrypoint", "/bin/sh", id, "-c", "true"]);
