@@ -48,8 +48,9 @@ const cases: Case[] = [
   {
     name: "a trace that never exits",
     bundle: `BUNDLE --from=build --trace="sleep 100000" /usr/bin/sleep`,
-    // A lower default limit than the 10 minutes, long enough to show the trace is alive.
-    args: ["--build-arg", "SIDEBUNDLE_TIMEOUT=12s"],
+    // A lower default limit than the 10 minutes, long enough to show the trace is alive (which a
+    // cached step would not).
+    args: ["--build-arg", "SIDEBUNDLE_TIMEOUT=12s", "--no-cache"],
     expect: [
       /\[sidebundle 1\/3\] trace: sleep 100000\n#\d+ [\d.]+ sidebundle-trace: still running after 10 s, \d+ events\n/,
       'ERROR: failed to solve: BUNDLE: --trace "sleep 100000" did not finish within 12s; a command that runs on (a server) needs --trace-timeout=<duration>, which stops it then and keeps what it touched',
