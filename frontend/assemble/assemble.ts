@@ -3,7 +3,7 @@
 // manifest and --mkdir directories. Writing into a directory changes its time, so the tree is
 // then copied once more, whole, with every time fixed: the layer is reproducible.
 import { FileActions, State, type OpOptions } from "../../llb/index.js";
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import type { Plan } from "../closure/index.js";
 import { MANIFEST_PATH } from "./manifest.js";
 
@@ -24,17 +24,24 @@ export function assemble(source: State, plan: Plan, opts: AssembleOptions, op: O
 
 function treeActions(source: State, plan: Plan, opts: AssembleOptions): FileActions {
   let actions = FileActions.empty();
-  for (const e of plan.entries) {
-    if (e.kind === "dir") actions = actions.mkdir(e.path, e.mode, { parents: true });
-  }
+  // Directories come from the source with the files, so that they keep their exact mode and
+  // owner (mkdir loses to the daemon's umask the group and other write bits, and the sticky and
+  // setgid bits: /tmp, /var/mail). Empty ones are copied without their contents.
+  const parents = new Set(plan.entries.map((e) => dirname(e.path)));
+  const leaves = plan.entries.filter((e) => e.kind === "dir" && !parents.has(e.path)).map((e) => includePattern(e.path));
   const copied = plan.entries.filter((e) => e.kind !== "dir").map((e) => includePattern(e.path));
-  if (copied.length) {
+  if (copied.length + leaves.length) {
     actions = actions.copy(source, "/", "/", {
-      includePatterns: copied,
+      includePatterns: [...copied, ...leaves],
+      excludePatterns: leaves.length ? leaves.map((dir) => `${dir}/*`) : undefined,
       dirCopyContents: true,
       createDestPath: true,
       allowEmptyWildcard: true,
     });
+  }
+  // What the source lacks (a base directory): made here, with what mkdir can keep of its mode.
+  for (const e of plan.entries) {
+    if (e.kind === "dir") actions = actions.mkdir(e.path, e.mode, { parents: true, ...(e.owner && { owner: e.owner }) });
   }
   actions = actions.mkdir("/.sidebundle", 0o755, { parents: true }).mkfile(MANIFEST_PATH, 0o644, opts.manifest);
   for (const d of opts.mkdir) actions = actions.mkdir(d.path, d.mode, { parents: true });

@@ -2,7 +2,7 @@
 // Every op carries the BUNDLE's lines, so a failure in any of them shows the user's line.
 import { basename } from "node:path";
 import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform, type State } from "../../llb/index.js";
-import type { Plan } from "../closure/index.js";
+import { describeWarning, type Plan } from "../closure/index.js";
 import { formatDuration, parseBundle, type BundleSpec, type Command } from "../dockerfile/bundle-spec.js";
 import type { Overrides } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
@@ -62,7 +62,7 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const def = bundle.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
   const untraced = resolved.untraced ? [`tracing is unavailable here (${resolved.untraced}): the bundle holds what static analysis finds; add what the programs load at run time with --include`] : [];
-  await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings]);
+  await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings.map(describeWarning)]);
   for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, steps.next(`test: ${cmd.text}`));
   return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
 }
@@ -107,9 +107,11 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
     include: spec.include,
     exclude: spec.exclude,
     allowGpuLibs: spec.allowGpuLibs,
+    skipRules: spec.skipRules,
     strict: spec.strict,
     ignore: OWN_DIRS,
     launchers: spec.layout === "portable",
+    baseDirs: spec.layout !== "portable",
     traceTimeoutKeeps: spec.traceTimeout !== undefined,
   };
   const image = await frontendImage().catch((err: Error) => {
@@ -160,7 +162,7 @@ async function warn(ctx: BundleContext, ins: Instruction, def: Definition, warni
 }
 
 function entryPaths(plan: Plan): string[] {
-  return plan.entries.filter((e) => e.kind === "file" && e.reasons.includes("entry")).map((e) => e.path);
+  return plan.entries.filter((e) => e.kind === "file" && e.reasons.some((r) => r.kind === "entry")).map((e) => e.path);
 }
 
 /** A stage's name as --no-cache-filter knows it: unnamed stages are stage-<index>. */

@@ -14,6 +14,8 @@ export interface FileStat {
   /** Permission bits including setuid/setgid/sticky (mode & 0o7777). */
   mode: number;
   size: number;
+  uid: number;
+  gid: number;
 }
 
 export interface RootFS {

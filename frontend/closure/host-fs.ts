@@ -44,7 +44,7 @@ export class HostFS implements RootFS {
 }
 
 function toFileStat(stats: Stats): FileStat {
-  return { type: fileType(stats), mode: stats.mode & 0o7777, size: stats.size };
+  return { type: fileType(stats), mode: stats.mode & 0o7777, size: stats.size, uid: stats.uid, gid: stats.gid };
 }
 
 function fileType(stats: Stats): FileType {

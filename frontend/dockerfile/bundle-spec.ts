@@ -1,4 +1,5 @@
 // BUNDLE's flags and entries, validated. Every mistake is a one-line error naming the line.
+import { checkRuleNames } from "../closure/index.js";
 import { errorAt, type Dockerfile, type Instruction } from "./parse.js";
 import { shellWords } from "./words.js";
 
@@ -29,6 +30,8 @@ export interface BundleSpec {
   testTimeout?: number;
   strict: boolean;
   allowGpuLibs: boolean;
+  /** Runtime-data rules to leave out (closure/rules/runtime-data.ts names them). */
+  skipRules: string[];
   env: "inherit" | "none";
   layout: "rootfs" | "portable";
   /** Where a portable bundle goes in the image. */
@@ -45,6 +48,7 @@ const VALUED: Record<string, Setter> = {
   "trace-workdir": (s, v) => (s.traceWorkdir = absolute(v, "--trace-workdir")),
   include: (s, v) => s.include.push(v),
   exclude: (s, v) => s.exclude.push(v),
+  "skip-rule": (s, v) => s.skipRules.push(ruleName(v)),
   mkdir: (s, v) => s.mkdir.push(mkdir(v)),
   "install-to": (s, v) => (s.installTo = absolute(v, "--install-to")),
   test: (s, v) => s.tests.push(command(v)),
@@ -71,7 +75,7 @@ export function parseBundle(df: Dockerfile, ins: Instruction): BundleSpec {
 function parseWords(words: string[]): BundleSpec {
   const spec: BundleSpec = {
     from: "", entries: [], traces: [], traceEnv: [], include: [], exclude: [], mkdir: [], tests: [],
-    strict: false, allowGpuLibs: false, env: "inherit", layout: "rootfs", prefix: "/",
+    strict: false, allowGpuLibs: false, skipRules: [], env: "inherit", layout: "rootfs", prefix: "/",
   };
   for (const word of words) {
     if (!word.startsWith("--")) {
@@ -107,6 +111,15 @@ function command(value: string): Command {
     throw new Error(`a JSON command must be a non-empty array of strings: ${value}`);
   }
   return { text: argv.join(" "), argv, shell: false };
+}
+
+function ruleName(v: string): string {
+  try {
+    checkRuleNames([v]);
+  } catch (err) {
+    throw new Error(`--skip-rule: ${(err as Error).message}`);
+  }
+  return v;
 }
 
 function keyValue(v: string): string {

@@ -2,7 +2,7 @@
 // every file's sha256, and for a portable bundle each entry's launch spec. Pure over RootFS, so
 // the frontend can run it in a cached exec op (resolve-run.ts) and the tests on a directory.
 import { createHash } from "node:crypto";
-import { computeClosure, launchSpec, parseTrace, type LaunchSpec, type Plan, type RootFS, type TraceEvent } from "../closure/index.js";
+import { computeClosure, describeWarning, isUnresolved, launchSpec, parseTrace, type LaunchSpec, type Plan, type RootFS, type TraceEvent } from "../closure/index.js";
 import { forEachConcurrently } from "../concurrency.js";
 import { unavailableReason } from "../trace/unavailable.js";
 
@@ -13,11 +13,15 @@ export interface ResolveRequest {
   include: string[];
   exclude: string[];
   allowGpuLibs: boolean;
+  /** Runtime-data rules not to apply (--skip-rule). */
+  skipRules: string[];
   strict: boolean;
   /** Paths the traces saw that are the frontend's own mounts, not the source's. */
   ignore: string[];
   /** A launch spec per entry, for the portable layout. */
   launchers: boolean;
+  /** A root filesystem bundle: /tmp, /var/tmp and the source's /run (ClosureOptions.baseDirs). */
+  baseDirs: boolean;
   /** --trace-timeout: a trace stopped by its timeout is a success, not a failure. */
   traceTimeoutKeeps: boolean;
 }
@@ -68,13 +72,13 @@ function failure(events: TraceEvent[], trace: number, timeoutKeeps: boolean): Tr
 }
 
 async function closure(fs: RootFS, req: ResolveRequest, trace: TraceEvent[]): Promise<Plan> {
-  const { entries, env, include, exclude, allowGpuLibs, ignore } = req;
-  const plan = await computeClosure(fs, { entries, env, trace, include, exclude, allowGpuLibs, ignore });
+  const { entries, env, include, exclude, allowGpuLibs, skipRules, ignore, baseDirs } = req;
+  const plan = await computeClosure(fs, { entries, env, trace, include, exclude, allowGpuLibs, skipRules, ignore, baseDirs });
   for (const e of plan.entries) {
-    if (e.kind === "file" && e.reasons.includes("entry") && !(e.mode & 0o111)) throw new Error(`entry ${e.path} is not executable`);
+    if (e.kind === "file" && e.reasons.some((r) => r.kind === "entry") && !(e.mode & 0o111)) throw new Error(`entry ${e.path} is not executable`);
   }
-  const unresolved = plan.warnings.filter((w) => /not found|unresolved/i.test(w));
-  if (req.strict && unresolved.length) throw new Error(`--strict: ${unresolved.join("; ")}`);
+  const unresolved = plan.warnings.filter(isUnresolved);
+  if (req.strict && unresolved.length) throw new Error(`--strict: ${unresolved.map(describeWarning).join("; ")}`);
   return plan;
 }
 

@@ -31,10 +31,10 @@ describe("sidebundle closure", () => {
     expect(run.stderr).toBe("");
     const plan = JSON.parse(run.stdout) as Plan;
     const byPath = new Map(plan.entries.map((e) => [e.path, e]));
-    expect(byPath.get("/usr/bin/sqlite3")?.reasons).toEqual(["entry", "trace: execve by pid 7 (/usr/bin/dash)"]);
-    expect(byPath.get("/etc/debian_version")?.reasons).toEqual(["trace: openat by pid 7 (/usr/bin/sqlite3)"]);
-    expect(byPath.get("/etc/os-release")).toMatchObject({ kind: "symlink", target: "../usr/lib/os-release", reasons: ["include: /etc/os-release"] });
-    expect(byPath.get("/usr/lib/os-release")?.reasons).toEqual(["include: /etc/os-release"]);
+    expect(byPath.get("/usr/bin/sqlite3")?.reasons).toEqual([{ kind: "entry" }, { kind: "trace", syscall: "execve", exe: "/usr/bin/dash" }]);
+    expect(byPath.get("/etc/debian_version")?.reasons).toEqual([{ kind: "trace", syscall: "openat", exe: "/usr/bin/sqlite3" }]);
+    expect(byPath.get("/etc/os-release")).toMatchObject({ kind: "symlink", target: "../usr/lib/os-release", reasons: [{ kind: "include", glob: "/etc/os-release" }] });
+    expect(byPath.get("/usr/lib/os-release")?.reasons).toEqual([{ kind: "include", glob: "/etc/os-release" }]);
     expect([...byPath.keys()].filter((p) => p.includes("libm.so"))).toEqual([]);
   });
 

@@ -44,7 +44,7 @@ describe("damaged files", () => {
     header.writeUInt16LE(1, 56); // e_phnum
     const plan = await computeClosure(memoryRoot({ "/bin/broken": { file: header } }), { entries: ["/bin/broken"] });
     expect(plan.entries.map((e) => e.path)).toEqual(["/bin", "/bin/broken"]);
-    expect(plan.warnings).toEqual(["/bin/broken: truncated ELF program headers"]);
+    expect(plan.warnings).toEqual([{ kind: "bad-elf", message: "/bin/broken: truncated ELF program headers" }]);
   });
 });
 
@@ -63,13 +63,13 @@ describe("trace paths in the plan", () => {
       lines([exec(1, 0, "/usr/bin/app"), open(1, "/etc/conf"), open(1, "/etc/loop"), { ...open(1, "/var/cache"), syscall: "getdents64" }]),
     );
     const plan = await computeClosure(root, { entries: ["/usr/bin/app"], trace });
-    const reason = "trace: openat by pid 1 (x)";
+    const reason = { kind: "trace", syscall: "openat", exe: "x" };
     expect(plan.entries.filter((e) => e.path.startsWith("/etc/") || e.path === "/var/cache")).toEqual([
       { kind: "symlink", path: "/etc/conf", target: "real.conf", reasons: [reason] },
       { kind: "file", path: "/etc/real.conf", size: 1, mode: 0o755, reasons: [reason] },
-      { kind: "dir", path: "/var/cache", mode: 0o755, reasons: ["trace: getdents64 by pid 1 (x)"] },
+      { kind: "dir", path: "/var/cache", mode: 0o755, reasons: [{ kind: "trace", syscall: "getdents64", exe: "x" }] },
     ]);
-    expect(plan.warnings).toEqual([`too many levels of symbolic links resolving /etc/loop (${reason})`]);
+    expect(plan.warnings).toEqual([{ kind: "symlink-loop", path: "/etc/loop", reason }]);
   });
 
   it("keeps only the link for lstat and AT_SYMLINK_NOFOLLOW, and skips paths the tracer could not read", async () => {
@@ -83,8 +83,9 @@ describe("trace paths in the plan", () => {
     );
     const plan = await computeClosure(root, { entries: ["/usr/bin/app"], trace });
     expect(plan.entries.filter((e) => e.path.startsWith("/etc/"))).toEqual([
-      { kind: "symlink", path: "/etc/conf", target: "real.conf", reasons: ["trace: lstat by pid 1 (x)", "trace: newfstatat by pid 1 (x)"] },
+      { kind: "symlink", path: "/etc/conf", target: "real.conf", reasons: [{ kind: "trace", syscall: "lstat", exe: "x" }, { kind: "trace", syscall: "newfstatat", exe: "x" }] },
     ]);
+    expect(plan.warnings).toEqual([{ kind: "unreadable-trace-path", syscall: "openat", exe: "x", calls: 1 }]);
   });
 
   it("fails on an entry that is a symlink loop, with one line naming it", async () => {

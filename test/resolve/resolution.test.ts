@@ -1,7 +1,7 @@
 // resolveBundle, the resolve op's work, on this machine's own root (Debian bookworm) with a real
 // trace from sidebundle-trace, and on a small root where a library is missing.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -16,9 +16,11 @@ const request = (r: Partial<ResolveRequest>): ResolveRequest => ({
   include: [],
   exclude: [],
   allowGpuLibs: false,
+  skipRules: [],
   strict: false,
   ignore: [],
   launchers: false,
+  baseDirs: false,
   traceTimeoutKeeps: false,
   ...r,
 });
@@ -83,8 +85,19 @@ describe("resolveBundle", () => {
     mkdirSync(join(root, "usr/bin"), { recursive: true });
     copyFileSync("/usr/bin/sort", join(root, "usr/bin/sort"));
     const lenient = (await resolveBundle(new HostFS(root), request({ entries: ["/usr/bin/sort"] }), [])) as Resolved;
-    expect(lenient.plan.warnings.join("\n")).toContain("unresolved: libc.so.6 needed by /usr/bin/sort");
+    expect(lenient.plan.warnings).toContainEqual({ kind: "unresolved-library", name: "libc.so.6", neededBy: "/usr/bin/sort" });
     const strict = await resolveBundle(new HostFS(root), request({ entries: ["/usr/bin/sort"], strict: true }), []);
-    expect(strict).toEqual({ error: expect.stringMatching(/^--strict: .*libc\.so\.6/) });
+    expect(strict).toEqual({ error: expect.stringMatching(/^--strict: .*unresolved: libc\.so\.6 needed by \/usr\/bin\/sort/) });
+  });
+
+  it("--strict goes by the kind of warning: an NSS module that nsswitch.conf names and the root lacks stays a warning", async () => {
+    const root = mkdtempSync(join(tmpdir(), "sb-resolution-root-"));
+    for (const dir of ["usr/bin", "usr/lib/x86_64-linux-gnu", "lib64", "etc"]) mkdirSync(join(root, dir), { recursive: true });
+    copyFileSync("/usr/bin/true", join(root, "usr/bin/true"));
+    copyFileSync("/lib/x86_64-linux-gnu/libc.so.6", join(root, "usr/lib/x86_64-linux-gnu/libc.so.6"));
+    copyFileSync("/lib64/ld-linux-x86-64.so.2", join(root, "lib64/ld-linux-x86-64.so.2"));
+    writeFileSync(join(root, "etc/nsswitch.conf"), "passwd: files nothere\n");
+    const strict = (await resolveBundle(new HostFS(root), request({ entries: ["/usr/bin/true"], strict: true }), [])) as Resolved;
+    expect(strict.plan.warnings).toEqual([{ kind: "nss-module-missing", service: "nothere" }]);
   });
 });

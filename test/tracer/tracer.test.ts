@@ -105,6 +105,27 @@ describe("file events", () => {
       { pid, syscall: "rename", path: "../b.txt", abs: `${dir}/b.txt`, path2: "../a.txt", abs2: `${dir}/a.txt`, result: 0 },
     ]);
   });
+
+  it("records the files a process makes: links, symlinks, nodes and sockets with a path", async () => {
+    const dir = fixture();
+    const { status, events } = await trace([bin.scenarios, "made", dir]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    const S_IFIFO = 0o10000;
+    expect(filesUnder(events, dir)).toEqual([
+      { pid, syscall: "chdir", path: dir, abs: dir, result: 0 },
+      { pid, syscall: "openat", path: "sub", abs: `${dir}/sub`, flags: O_DIRECTORY, result: 3 },
+      { pid, syscall: "link", path: "a.txt", abs: `${dir}/a.txt`, path2: "hard", abs2: `${dir}/hard`, result: 0 },
+      { pid, syscall: "linkat", path: "a.txt", abs: `${dir}/a.txt`, path2: "hard", abs2: `${dir}/sub/hard`, flags: 0, result: 0 },
+      { pid, syscall: "symlink", path: "soft", abs: `${dir}/soft`, target: "a.txt", result: 0 },
+      { pid, syscall: "symlinkat", path: "soft", abs: `${dir}/sub/soft`, target: "../a.txt", result: 0 },
+      { pid, syscall: "mknod", path: "fifo", abs: `${dir}/fifo`, mode: S_IFIFO | 0o600, result: 0 },
+      { pid, syscall: "mknodat", path: "fifo", abs: `${dir}/sub/fifo`, mode: S_IFIFO | 0o640, result: 0 },
+      { pid, syscall: "bind", path: "sock", abs: `${dir}/sock`, result: 0 },
+    ]);
+    // Abstract and inet sockets are no files.
+    expect(ofType(events, "file").filter((e) => e.syscall === "bind")).toHaveLength(1);
+  });
 });
 
 describe("exec and process tree", () => {
@@ -230,6 +251,16 @@ describe("exec and process tree", () => {
 });
 
 describe("exit, signals and timeouts", () => {
+  it("goes through credential calls (an injected prctl each) under a stream of signals unchanged", async () => {
+    const dir = fixture();
+    const n = 2000;
+    const { status, stdout, events } = await trace([bin.scenarios, "creds-signals", `${dir}/a.txt`, String(n)]);
+    expect(status).toBe(0); // every setresuid returned 0, every setfsuid the old fsuid
+    expect(Number(stdout)).toBeGreaterThan(0);
+    expect(filesUnder(events, dir)).toHaveLength(n);
+    expect(ofType(events, "file").filter((e) => String(e.syscall).startsWith("set"))).toEqual([]);
+  });
+
   it("propagates the exit status", async () => {
     const { status, events } = await trace(["sh", "-c", "exit 7"]);
     expect(status).toBe(7);

@@ -1,11 +1,11 @@
 // fileInTheWay: a directory that --mkdir or --install-to would make where the bundle has a file.
 import { describe, expect, it } from "vitest";
 import { fileInTheWay } from "../../frontend/assemble/dirs.js";
-import type { Plan } from "../../frontend/closure/index.js";
+import type { Plan, PlanEntry } from "../../frontend/closure/index.js";
 
-const dir = (path: string) => ({ kind: "dir" as const, path, mode: 0o755, reasons: ["parent"] });
-const file = (path: string) => ({ kind: "file" as const, path, size: 1, mode: 0o755, reasons: ["entry"] });
-const link = (path: string, target: string) => ({ kind: "symlink" as const, path, target, reasons: ["entry"] });
+const dir = (path: string): PlanEntry => ({ kind: "dir", path, mode: 0o755, reasons: [{ kind: "parent" }] });
+const file = (path: string): PlanEntry => ({ kind: "file", path, size: 1, mode: 0o755, reasons: [{ kind: "entry" }] });
+const link = (path: string, target: string): PlanEntry => ({ kind: "symlink", path, target, reasons: [{ kind: "entry" }] });
 
 const plan: Plan = {
   entries: [

@@ -92,7 +92,7 @@ describe("parseBundle", () => {
     const spec = bundle(
       `--from=build --trace="jq ." --trace='["jq","-n","1"]' --trace-stdin='{}' --trace-env=A=1 --trace-timeout=1m30s ` +
         `--trace-workdir=/w --include='/a/**' --exclude=/a/b --mkdir=/tmp:1777 --mkdir=/run --install-to=/bin ` +
-        `--test="jq --version" --test-stdin=x --test-stdout=jq-1.6 --strict --allow-gpu-libs --env=none --layout=rootfs jq /usr/bin/python3`,
+        `--test="jq --version" --test-stdin=x --test-stdout=jq-1.6 --strict --allow-gpu-libs --skip-rule=zoneinfo --skip-rule=plugins --env=none --layout=rootfs jq /usr/bin/python3`,
     );
     expect(spec).toEqual({
       from: "build",
@@ -117,6 +117,7 @@ describe("parseBundle", () => {
       testStdout: "jq-1.6",
       strict: true,
       allowGpuLibs: true,
+      skipRules: ["zoneinfo", "plugins"],
       env: "none",
       layout: "rootfs",
       prefix: "/",
@@ -137,6 +138,10 @@ describe("parseBundle", () => {
     [`--from=build --trace='["jq", 1]' /x`, `BUNDLE: a JSON command must be a non-empty array of strings: ["jq", 1]`],
     ["--from=build --test-stdout=x /x", "BUNDLE: --test-stdout needs a --test command"],
     ["--from=build --layout=zip /x", 'BUNDLE: --layout must be rootfs or portable, got "zip"'],
+    [
+      "--from=build --skip-rule=tz /x",
+      'BUNDLE: --skip-rule: unknown rule "tz": the rules are zoneinfo, plugins, python-packages, program-data, gconv, locale, nss, tls',
+    ],
     ["--from=build --prefix=/opt/x /x", "BUNDLE: --prefix goes with --layout=portable"],
     ["--from=build --layout=portable --install-to=/bin /x", "BUNDLE: --install-to goes with --layout=rootfs: a portable bundle's entries are in its bin/"],
   ])("rejects %s", (args, message) => {
