@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { HostFS } from "../frontend/closure/index.js";
-import { readLog, resolveBundle, type Resolved } from "../frontend/resolve/resolution.js";
+import { readLog, resolveBundle } from "../frontend/resolve/resolution.js";
 
 const BIG_FILE = Number(process.env.BENCH_BIG_FILE ?? 4 * 2 ** 30);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
@@ -61,10 +61,10 @@ async function writeTrace(path: string): Promise<void> {
 async function resolveStep(root: string, trace: string): Promise<void> {
   const start = performance.now();
   const log = readLog(trace);
-  const request = { entries: [ENTRY], env: {}, include: ["/data/model.bin"], exclude: [], allowGpuLibs: false, skipRules: [], strict: false, ignore: [], launchers: false, baseDirs: true };
+  const request = { entries: [ENTRY], env: {}, include: ["/data/model.bin"], exclude: [], allowGpuLibs: false, skipRules: [], strict: false, ignore: [], launchers: false, baseDirs: true, traceTimeoutKeeps: false };
   const resolution = await resolveBundle(new HostFS(root), request, [log]);
-  if ("error" in resolution) throw new Error(resolution.error);
-  const plan = (resolution as Resolved).plan;
+  if (!("plan" in resolution)) throw new Error(JSON.stringify(resolution));
+  const plan = resolution.plan;
   const ms = performance.now() - start;
   console.log(JSON.stringify({ ms, maxRssKB: process.resourceUsage().maxRSS, files: plan.entries.length, model: resolution.digests["/data/model.bin"] }));
 }

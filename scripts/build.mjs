@@ -3,7 +3,7 @@
 // The Debian packages the C tools need are installed first when missing (scripts/machine.sh).
 // A failure is one line: the tool that is missing or the step that failed, no stack trace.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync } from "node:fs";
 import { build } from "esbuild";
 
 const common = { bundle: true, platform: "node", target: "node20", format: "esm", logLevel: "warning" };
@@ -11,23 +11,26 @@ const common = { bundle: true, platform: "node", target: "node20", format: "esm"
 const banner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
 /** What the C tools' build runs (tracer-static/Makefile); image.sh also strips with binutils. */
 const TOOLS = ["make", "musl-gcc", "strip"];
+/** Debian's static mksh (package mksh), the shell of shell-form --test commands. */
+const MKSH = `/usr/lib/${{ x64: "x86_64", arm64: "aarch64" }[process.arch]}-linux-musl/bin/mksh`;
 
 function fail(message) {
   console.error(`build: ${message}`);
   process.exit(1);
 }
 
-/** The tools not on PATH, and the Linux headers (linux-libc-dev) when they are missing. */
+/** The tools not on PATH, the Linux headers (linux-libc-dev) and mksh when they are missing. */
 const missing = () => [
   ...TOOLS.filter((tool) => spawnSync("sh", ["-c", 'command -v "$0"', tool], { stdio: "ignore" }).status !== 0),
   ...(existsSync("/usr/include/linux") ? [] : ["/usr/include/linux"]),
+  ...(existsSync(MKSH) ? [] : [MKSH]),
 ];
 
 function ensureTools() {
   if (missing().length === 0) return;
   if (spawnSync("bash", ["scripts/machine.sh", "build"], { stdio: "inherit" }).status !== 0) fail("cannot install the build tools");
   const still = missing();
-  if (still.length) fail(`${still.join(", ")} not found (Debian: apt-get install make musl-tools binutils linux-libc-dev)`);
+  if (still.length) fail(`${still.join(", ")} not found (Debian: apt-get install make musl-tools binutils linux-libc-dev mksh)`);
 }
 
 try {
@@ -47,3 +50,6 @@ try {
 } catch {
   fail("the C tools did not build (make -C tracer-static, above)");
 }
+// The shell of shell-form --test commands, which a bundle need not have: Debian's mksh built
+// static with musl. Not busybox, whose sh prefers its own applets to the bundle's programs.
+copyFileSync(MKSH, "dist/sh");

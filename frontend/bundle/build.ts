@@ -2,6 +2,7 @@
 // context holding its bundle, its line a COPY from that context, and the whole file goes to
 // dockerfile.v0 once more. BUNDLEs that do not need each other's stages are solved concurrently.
 import type { Definition } from "../../llb/index.js";
+import { duration } from "../dockerfile/bundle-spec.js";
 import { forwardToDockerfileFrontend } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
@@ -28,7 +29,8 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
   if (bundles.length && !(await gw.hasCapID("FrontendAPICaps", "gateway.warnings"))) {
     throw errorAt(df, bundles[0].ins, "BUNDLE needs BuildKit 0.10 or later (Docker 23.0 or later): this engine has no named build contexts");
   }
-  const ctx: BundleContext = { gw, opts, df, platform: targetPlatform(opts.platform, await gw.ping()), timestamp };
+  const limit = bundles.length ? commandLimit(df, bundles[0].ins, opts) : DEFAULT_LIMIT_MS;
+  const ctx: BundleContext = { gw, opts, df, platform: targetPlatform(opts.platform, await gw.ping()), timestamp, limit };
   const runs = new Map<Instruction, Promise<Built>>();
   for (const [n, needed] of bundles.entries()) {
     const deps = dependencies(df, bundles, needed);
@@ -97,6 +99,21 @@ function imageConfig(ctx: BundleContext, ins: Instruction, env: string[]): strin
   const history = [{ created, created_by: `BUNDLE ${ins.args}`, comment: "sidebundle" }];
   const config = { architecture: p.Architecture, os: p.OS, variant: p.Variant, created, history, config: { Env: env } };
   return Buffer.from(JSON.stringify(config)).toString("base64");
+}
+
+/** How long a --trace or --test may run, unless its own flag says otherwise: nothing hangs. */
+const DEFAULT_LIMIT_MS = 10 * 60_000;
+const LIMIT_ARG = "SIDEBUNDLE_TIMEOUT";
+
+/** The default limit, or `--build-arg SIDEBUNDLE_TIMEOUT=<duration>`. */
+function commandLimit(df: Dockerfile, first: Instruction, opts: FrontendOptions): number {
+  const value = opts[`build-arg:${LIMIT_ARG}`];
+  if (value === undefined) return DEFAULT_LIMIT_MS;
+  try {
+    return duration(value, LIMIT_ARG);
+  } catch (err) {
+    throw errorAt(df, first, `BUNDLE: ${(err as Error).message}`);
+  }
 }
 
 /** The last second an image config's RFC 3339 time can hold (year 9999), as BuildKit's encoder. */

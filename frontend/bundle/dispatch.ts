@@ -3,23 +3,24 @@
 import { basename } from "node:path";
 import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform, type State } from "../../llb/index.js";
 import { describeWarning, type Plan } from "../closure/index.js";
-import type { BundleSpec, Command } from "../dockerfile/bundle-spec.js";
+import { formatDuration, type BundleSpec, type Command } from "../dockerfile/bundle-spec.js";
 import type { Overrides } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
 import { assemble } from "../assemble/assemble.js";
+import { fileInTheWay } from "../assemble/dirs.js";
 import { manifest } from "../assemble/manifest.js";
 import { assemblePortable } from "../assemble/portable.js";
 import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import { frontendImage } from "../gateway/metadata.js";
 import { readResolution, resolveRun } from "../resolve/resolve-run.js";
-import type { Resolved } from "../resolve/resolution.js";
+import type { Resolved, TraceFailure } from "../resolve/resolution.js";
 import { RefFS } from "../source/ref-fs.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
-import { OWN_DIRS } from "../trace/tools.js";
+import { OWN_DIRS, STDERR_TAIL } from "../trace/tools.js";
 import { traceRun } from "../trace/trace-run.js";
-import { failureReport, missingFiles, passed, payloadRoot, readOutcome, testRun } from "../verify/test-run.js";
+import { ending, failureReport, missingFiles, passed, payloadRoot, readOutcome, testRun } from "../verify/test-run.js";
 
 export interface BundleContext {
   gw: Gateway;
@@ -28,6 +29,8 @@ export interface BundleContext {
   platform: Platform;
   /** Nanoseconds since the epoch for every file written (SOURCE_DATE_EPOCH, else 0). */
   timestamp: bigint;
+  /** Milliseconds a --trace (without --trace-timeout) or a --test may run. */
+  limit: number;
 }
 
 /** What the Dockerfile frontend may see so far: earlier bundles as named contexts. */
@@ -48,8 +51,9 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
-  const traces = spec.traces.map((cmd) => traceRun(src, spec, cmd, ctx.platform, steps.next(`trace: ${cmd.text}`)));
+  const traces = spec.traces.map((cmd) => traceRun(src, spec, cmd, ctx.limit, ctx.platform, steps.next(`trace: ${cmd.text}`)));
   const resolved = await resolve(ctx, ins, spec, src, traces, steps.next("resolve closure"));
+  checkDirs(ctx, ins, spec, resolved.plan);
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
@@ -64,11 +68,24 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
 
 /** Runs one --test in the bundle; a failure names what the bundle lacks that the source has. */
 async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, bundle: State, resolved: Resolved, cmd: Command, op: OpOptions): Promise<void> {
-  const outcome = await readOutcome(ctx.gw, testRun(bundle, src, spec, cmd, ctx.platform, op));
+  const limit = spec.testTimeout ?? ctx.limit;
+  const run = (traced: boolean, o: OpOptions) => readOutcome(ctx.gw, testRun(bundle, src, spec, cmd, { limit, traced }, ctx.platform, o));
+  let outcome = await run(true, op);
+  // Where ptrace is denied the command did not run: it runs again, untraced.
+  if (outcome.untraced) outcome = { ...(await run(false, { ...op, customName: `${op.customName} (untraced)` })), untraced: outcome.untraced };
   if (passed(spec, outcome)) return;
   const bundled = new Set(resolved.plan.entries.map((e) => e.path));
   const missing = await missingFiles(outcome, new RefFS(ctx.gw, src.ref), bundled, payloadRoot(spec));
-  throw errorAt(ctx.df, ins, `BUNDLE: ${failureReport(cmd, spec, outcome, missing)}`);
+  throw errorAt(ctx.df, ins, `BUNDLE: ${failureReport(cmd, spec, outcome, missing, limit)}`);
+}
+
+/** The directories --mkdir and --install-to make must not be files of the bundle. */
+function checkDirs(ctx: BundleContext, ins: Instruction, spec: BundleSpec, plan: Plan): void {
+  const dirs = [...spec.mkdir.map((d) => ({ flag: "--mkdir", dir: d.path })), ...(spec.installTo ? [{ flag: "--install-to", dir: spec.installTo }] : [])];
+  for (const { flag, dir } of dirs) {
+    const file = fileInTheWay(plan, dir);
+    if (file) throw errorAt(ctx.df, ins, `BUNDLE: ${flag}=${dir}: ${file} is a file of the bundle, not a directory`);
+  }
 }
 
 /** Each entry's launcher is bin/<its name>, so no two entries may share one. */
@@ -94,13 +111,28 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
     ignore: OWN_DIRS,
     launchers: spec.layout === "portable",
     baseDirs: spec.layout !== "portable",
+    traceTimeoutKeeps: spec.traceTimeout !== undefined,
   };
   const image = await frontendImage().catch((err: Error) => {
     throw errorAt(ctx.df, ins, err.message);
   });
   const resolution = await readResolution(ctx.gw, resolveRun({ image, source: src.state, traces, request }, op));
   if ("error" in resolution) throw errorAt(ctx.df, ins, `BUNDLE: ${resolution.error}`);
+  if ("traceFailed" in resolution) {
+    const f = resolution.traceFailed;
+    const stderr = await (await RefFS.solve(ctx.gw, traces[f.trace])).readText(`/${STDERR_TAIL}`);
+    throw errorAt(ctx.df, ins, `BUNDLE: ${traceFailure(spec, f, stderr, ctx.limit)}`);
+  }
   return resolution;
+}
+
+/** A failed --trace, named by the user's command and quoting the end of its stderr. */
+function traceFailure(spec: BundleSpec, f: TraceFailure, stderr: string, limit: number): string {
+  const cmd = `--trace "${spec.traces[f.trace].text}"`;
+  if (f.timedOut) {
+    return `${cmd} did not finish within ${formatDuration(limit)}; a command that runs on (a server) needs --trace-timeout=<duration>, which stops it then and keeps what it touched`;
+  }
+  return `${cmd} exited with status ${f.status}${stderr ? `; its error output ended with ${JSON.stringify(ending(stderr))}` : ""}`;
 }
 
 function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, resolved: Resolved, launchNames: Map<string, string> | undefined, op: OpOptions): State {

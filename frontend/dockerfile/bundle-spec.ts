@@ -16,7 +16,7 @@ export interface BundleSpec {
   traces: Command[];
   traceStdin?: string;
   traceEnv: string[];
-  /** Milliseconds. */
+  /** Milliseconds: the trace is stopped then and what it touched is kept. */
   traceTimeout?: number;
   traceWorkdir?: string;
   include: string[];
@@ -26,6 +26,8 @@ export interface BundleSpec {
   tests: Command[];
   testStdin?: string;
   testStdout?: string;
+  /** Milliseconds: a test still running then fails. */
+  testTimeout?: number;
   strict: boolean;
   allowGpuLibs: boolean;
   /** Runtime-data rules to leave out (closure/rules/runtime-data.ts names them). */
@@ -42,7 +44,7 @@ const VALUED: Record<string, Setter> = {
   trace: (s, v) => s.traces.push(command("trace", v)),
   "trace-stdin": (s, v) => (s.traceStdin = v),
   "trace-env": (s, v) => s.traceEnv.push(keyValue(v)),
-  "trace-timeout": (s, v) => (s.traceTimeout = duration(v)),
+  "trace-timeout": (s, v) => (s.traceTimeout = duration(v, "--trace-timeout")),
   "trace-workdir": (s, v) => (s.traceWorkdir = absolute(v, "--trace-workdir")),
   include: (s, v) => s.include.push(glob(v, "--include")),
   exclude: (s, v) => s.exclude.push(glob(v, "--exclude")),
@@ -52,6 +54,7 @@ const VALUED: Record<string, Setter> = {
   test: (s, v) => s.tests.push(command("test", v)),
   "test-stdin": (s, v) => (s.testStdin = v),
   "test-stdout": (s, v) => (s.testStdout = v),
+  "test-timeout": (s, v) => (s.testTimeout = duration(v, "--test-timeout")),
   env: (s, v) => (s.env = oneOf(v, ["inherit", "none"], "--env")),
   layout: (s, v) => (s.layout = oneOf(v, ["rootfs", "portable"], "--layout")),
   prefix: (s, v) => (s.prefix = absolute(v, "--prefix")),
@@ -66,6 +69,7 @@ const NEEDS: Record<string, "trace" | "test"> = {
   "trace-workdir": "trace",
   "test-stdin": "test",
   "test-stdout": "test",
+  "test-timeout": "test",
 };
 const BOOLEAN: Record<string, (spec: BundleSpec) => void> = {
   strict: (s) => (s.strict = true),
@@ -153,8 +157,8 @@ function keyValue(v: string): string {
   return v;
 }
 
-/** Go-style durations as Docker uses them: 500ms, 30s, 2m, 1m30s. */
-export function duration(v: string): number {
+/** Go-style durations as Docker uses them: 500ms, 30s, 2m, 1m30s; whole milliseconds, at least one. */
+export function duration(v: string, flag: string): number {
   const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
   let total = 0;
@@ -163,8 +167,23 @@ export function duration(v: string): number {
     total += Number(m[1]) * unit[m[2]];
     matched = re.lastIndex;
   }
-  if (v === "" || matched !== v.length || total <= 0) throw new Error(`--trace-timeout: "${v}" is not a duration such as 500ms, 30s or 2m`);
-  return total;
+  if (v === "" || matched !== v.length) throw new Error(`${flag}: "${v}" is not a duration such as 500ms, 30s or 2m`);
+  // The tracer counts whole milliseconds, where 0 would mean no limit at all.
+  if (Math.round(total) < 1) throw new Error(`${flag}: "${v}" is less than 1ms`);
+  return Math.round(total);
+}
+
+/** A duration as duration() reads it: 600000 is 10m, 1500 is 1s500ms. */
+export function formatDuration(ms: number): string {
+  const units: [string, number][] = [["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]];
+  let rest = ms;
+  let text = "";
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    if (n > 0) text += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return text || "0ms";
 }
 
 function mkdir(v: string): { path: string; mode: number } {

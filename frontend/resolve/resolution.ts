@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { computeClosure, describeWarning, isUnresolved, launchSpec, parseTraceLines, type LaunchSpec, type Plan, type RootFS, type TraceEvent } from "../closure/index.js";
+import { computeClosure, describeWarning, isUnresolved, launchSpec, parseTraceLines, type EndEvent, type LaunchSpec, type Plan, type RootFS, type TraceEvent } from "../closure/index.js";
 import { forEachConcurrently } from "../concurrency.js";
 
 export interface ResolveRequest {
@@ -23,6 +23,8 @@ export interface ResolveRequest {
   launchers: boolean;
   /** A root filesystem bundle: /tmp, /var/tmp and the source's /run (ClosureOptions.baseDirs). */
   baseDirs: boolean;
+  /** --trace-timeout: a trace stopped by its timeout is a success, not a failure. */
+  traceTimeoutKeeps: boolean;
 }
 
 export interface Resolved {
@@ -35,8 +37,15 @@ export interface Resolved {
   untraced?: string;
 }
 
-/** A failure the user caused (missing entry, --strict, ...): one line, reported at the BUNDLE. */
-export type Resolution = Resolved | { error: string };
+/** A --trace whose command failed or ran out of time; `trace` is its index. */
+export interface TraceFailure {
+  trace: number;
+  status: number;
+  timedOut: boolean;
+}
+
+/** A failure the user caused (missing entry, --strict, a failed trace ...): reported at the BUNDLE. */
+export type Resolution = Resolved | { error: string } | { traceFailed: TraceFailure };
 
 /** Each --trace's log as its lines, read as a stream (a log may hold millions of events). */
 export type TraceLog = AsyncIterable<string>;
@@ -57,6 +66,9 @@ export async function resolveBundle(fs: RootFS, req: ResolveRequest, traceLogs: 
   try {
     const traces = new Traces(traceLogs);
     const plan = await closure(fs, req, traces.events());
+    // A failed trace is known at its end event, once the closure has read every log.
+    const traceFailed = traces.failure(req.traceTimeoutKeeps);
+    if (traceFailed) return { traceFailed };
     const digests = await fileDigests(fs, plan);
     const launches = req.launchers ? await launchSpecs(fs, req, plan) : undefined;
     const { untraced } = traces;
@@ -69,13 +81,26 @@ export async function resolveBundle(fs: RootFS, req: ResolveRequest, traceLogs: 
 /** The events of every log in turn; a log that says ptrace was unavailable has none. */
 class Traces {
   untraced?: string;
+  /** Each log's end event (the tracer runs traces with --exit-zero: the status is only there). */
+  private readonly ends: (EndEvent | undefined)[] = [];
 
   constructor(private readonly logs: TraceLog[]) {}
 
   async *events(): AsyncGenerator<TraceEvent> {
-    for (const log of this.logs) {
-      for await (const event of parseTraceLines(this.unavailableLines(log))) yield event;
+    for (const [index, log] of this.logs.entries()) {
+      for await (const event of parseTraceLines(this.unavailableLines(log))) {
+        if (event.type === "end") this.ends[index] = event;
+        yield event;
+      }
     }
+  }
+
+  /** The first trace whose command failed, or ran out of time when that is not what was asked. */
+  failure(timeoutKeeps: boolean): TraceFailure | undefined {
+    for (const [trace, end] of this.ends.entries()) {
+      if (end && !(end.timedOut ? timeoutKeeps : end.status === 0)) return { trace, status: end.status, timedOut: end.timedOut };
+    }
+    return undefined;
   }
 
   private async *unavailableLines(log: TraceLog): AsyncGenerator<string> {

@@ -21,6 +21,7 @@ BUNDLE --from=build --env=none --mkdir=/var/empty:700 --install-to=/bin \\
 
 let entries: TarEntry[];
 let env: string[];
+let manifestText: string;
 let manifest: { paths: { path: string; type: string; reasons: string[]; sha256?: string }[] };
 
 beforeAll(async () => {
@@ -32,7 +33,8 @@ beforeAll(async () => {
   const tar = join(dir, "out.tar");
   await dockerOk(["buildx", "build", "--output", `type=tar,dest=${tar}`, dir]);
   entries = await tarEntries(tar);
-  manifest = JSON.parse(readFileSync(join(out, ".sidebundle/manifest.lock"), "utf8"));
+  manifestText = readFileSync(join(out, ".sidebundle/manifest.lock"), "utf8");
+  manifest = JSON.parse(manifestText);
   const id = (await dockerOk(["buildx", "build", "--quiet", dir])).stdout.trim();
   env = JSON.parse((await dockerOk(["image", "inspect", "--format", "{{json .Config.Env}}", id])).stdout) ?? [];
 });
@@ -69,6 +71,11 @@ describe("BUNDLE flags", () => {
 
   it("--env=none leaves the source's ENV behind", () => {
     expect(env.some((e) => e.startsWith("FROM_SOURCE="))).toBe(false);
+  });
+
+  it("writes no process ids into the manifest: the traces' reasons name programs", () => {
+    expect(manifest.paths.find((p) => p.path === "/srv/traced.txt")?.reasons).toContain("trace: openat by /usr/bin/sort");
+    expect(manifestText).not.toMatch(/\bpid\b/);
   });
 
   it("writes the manifest sorted, every copied file in it", () => {
@@ -149,4 +156,47 @@ BUNDLE --from=build --include=/models --trace="tail -c 5 /models/weights.bin" /u
       rmSync(dir, { recursive: true, force: true });
     }
   }, 600_000);
+});
+
+describe("BUNDLE --test in shell form", () => {
+  const jq = (test: string) => `# syntax=sidebundle/frontend
+FROM debian:bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends jq
+
+FROM scratch
+BUNDLE --from=build --trace="jq --version" ${test} /usr/bin/jq /usr/bin/grep
+ENTRYPOINT ["/usr/bin/jq"]
+`;
+  const build = async (dockerfile: string, args: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-shell-test-"));
+    writeFileSync(join(dir, "Dockerfile"), dockerfile);
+    return docker(["buildx", "build", "--progress=plain", ...args, dir]);
+  };
+
+  it("runs pipes and && through a shell the frontend supplies, in a bundle that has none", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-shell-out-"));
+    const tests = `--test="jq --version | grep -q 1.6" --test='echo "{\\"a\\":2}" | jq -e ".a == 2" && test -x /usr/bin/grep'`;
+    const run = await build(jq(tests), ["--output", `type=tar,dest=${join(dir, "out.tar")}`]);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const names = (await tarEntries(join(dir, "out.tar"))).map((e) => e.name.replace(/\/$/, ""));
+    expect(names).toContain("usr/bin/jq");
+    expect(names.filter((n) => /(^|\/)(sh|dash|bash|mksh)$|sidebundle-tools/.test(n))).toEqual([]);
+  });
+
+  it("fails when the pipeline fails, as RUN would", async () => {
+    const run = await build(jq(`--test="jq --version | grep -q 9.9"`), []);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('ERROR: failed to solve: BUNDLE: --test "jq --version | grep -q 9.9" exited with status 1\n');
+  });
+
+  it("leaves an image whose program runs without the tests' shell", async () => {
+    const iid = join(mkdtempSync(join(tmpdir(), "sb-shell-iid-")), "iid");
+    const run = await build(jq(`--test="jq --version | grep -q 1.6"`), ["--iidfile", iid]);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const id = readFileSync(iid, "utf8").trim();
+    const filter = await docker(["run", "--rm", "-i", "--network", "none", id, "-c", ".a"], { input: '{"a":[1,"x"]}' });
+    expect(filter).toEqual({ code: 0, stdout: '[1,"x"]\n', stderr: "" });
+    const shell = await docker(["run", "--rm", "--entrypoint", "/bin/sh", id, "-c", "true"]);
+    expect(shell.code).not.toBe(0);
+  });
 });

@@ -21,12 +21,13 @@ const request = (r: Partial<ResolveRequest>): ResolveRequest => ({
   ignore: [],
   launchers: false,
   baseDirs: false,
+  traceTimeoutKeeps: false,
   ...r,
 });
 
-function traceLog(argv: string[]): TraceLog {
+function traceLog(argv: string[], tracerArgs: string[] = []): TraceLog {
   const out = join(mkdtempSync(join(tmpdir(), "sb-resolution-")), "trace.jsonl");
-  execFileSync(TRACER, ["--output", out, "--", ...argv], { stdio: "ignore" });
+  execFileSync(TRACER, ["--output", out, "--exit-zero", ...tracerArgs, "--", ...argv], { stdio: "ignore" });
   return lines(readFileSync(out, "utf8"));
 }
 
@@ -69,6 +70,18 @@ describe("resolveBundle", () => {
   it("reports what the user caused as one line: a missing entry, one not executable", async () => {
     expect(await resolveBundle(host, request({ entries: ["no-such-program"] }), [])).toEqual({ error: expect.stringMatching(/no-such-program/) });
     expect(await resolveBundle(host, request({ entries: ["/etc/passwd"] }), [])).toEqual({ error: "entry /etc/passwd is not executable" });
+  });
+
+  it("reports a trace whose command failed or ran out of time, with the index of its --trace", async () => {
+    const ok = traceLog(["/usr/bin/sort", "--version"]);
+    const failed = traceLog(["/usr/bin/sort", "--no-such-option"]);
+    const endless = traceLog(["/usr/bin/sleep", "100"], ["--timeout", "200ms"]);
+    const req = request({ entries: ["sort"] });
+    expect(await resolveBundle(host, req, [ok, failed])).toEqual({ traceFailed: { trace: 1, status: 2, timedOut: false } });
+    expect(await resolveBundle(host, req, [endless])).toEqual({ traceFailed: { trace: 0, status: 143, timedOut: true } });
+    // With --trace-timeout, stopping it is what the user asked for: what it touched is kept.
+    const kept = (await resolveBundle(host, request({ entries: ["sleep"], traceTimeoutKeeps: true }), [endless])) as Resolved;
+    expect(kept.plan.entries.map((e) => e.path)).toContain("/usr/bin/sleep");
   });
 
   it("warns of an unresolved library, and fails on it with --strict", async () => {

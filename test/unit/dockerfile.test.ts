@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { duration, parseBundle } from "../../frontend/dockerfile/bundle-spec.js";
+import { duration, formatDuration, parseBundle } from "../../frontend/dockerfile/bundle-spec.js";
 import { DockerfileSyntaxError, parseDockerfile } from "../../frontend/dockerfile/parse.js";
 import { rewriteBundles } from "../../frontend/dockerfile/rewrite.js";
 import { shellWords } from "../../frontend/dockerfile/words.js";
@@ -216,7 +216,17 @@ describe("parseBundle", () => {
 
 describe("duration", () => {
   it("reads Go-style durations", () => {
-    expect([duration("500ms"), duration("30s"), duration("2m"), duration("1h"), duration("1.5s")]).toEqual([500, 30_000, 120_000, 3_600_000, 1500]);
-    for (const bad of ["", "5", "soon", "5 s", "-1s", "0s"]) expect(() => duration(bad)).toThrow(/not a duration/);
+    const read = (v: string) => duration(v, "--trace-timeout");
+    expect([read("500ms"), read("30s"), read("2m"), read("1h"), read("1.5s"), read("1m30s")]).toEqual([500, 30_000, 120_000, 3_600_000, 1500, 90_000]);
+    for (const bad of ["", "5", "soon", "5 s", "-1s"]) expect(() => read(bad)).toThrow(`--trace-timeout: "${bad}" is not a duration such as 500ms, 30s or 2m`);
+  });
+
+  it("rejects a duration that rounds to no time, which the tracer would take for no limit", () => {
+    for (const zero of ["0s", "0.4ms", "0.0001s"]) expect(() => duration(zero, "--test-timeout")).toThrow(`--test-timeout: "${zero}" is less than 1ms`);
+    expect(duration("0.5ms", "--trace-timeout")).toBe(1);
+  });
+
+  it("is written back as it is read", () => {
+    expect([600_000, 1500, 90_000, 1, 3_723_004].map(formatDuration)).toEqual(["10m", "1s500ms", "1m30s", "1ms", "1h2m3s4ms"]);
   });
 });
