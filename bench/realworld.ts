@@ -1,0 +1,53 @@
+// The real-world cases (test/realworld/), measured in one run: each bundle's size against its fat
+// stage, and its start-up against the fat stage's: a command-line case's traced use (`docker run`
+// to exit), a server's first answer (`docker run` to the first HTTP response). Medians of RUNS
+// alternating runs; the target is a ratio of at most 1.1. REALWORLD_CASES=a,b picks cases.
+import { cases, type Case } from "../test/realworld/cases.js";
+import { buildBase, buildCase, imageSize, runUse, startServer, stopServer } from "../test/realworld/run.js";
+
+const RUNS = 5;
+const TARGET = 1.1;
+const picked = process.env.REALWORLD_CASES?.split(",");
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Milliseconds to start: the traced use to its end, or a server to its first answer. */
+async function startMs(c: Case, tag: string, fat: string): Promise<number> {
+  if (c.kind === "server") {
+    const r = await startServer(tag, c.command, c.port);
+    await stopServer(r);
+    if (r.failure) throw new Error(`${c.name}: ${tag} did not answer: ${r.failure}`);
+    return r.firstResponseMs;
+  }
+  const beside = c.beside && (await startServer(fat, c.beside.command, c.beside.port));
+  try {
+    const t = process.hrtime.bigint();
+    const out = await runUse(tag, c, c.uses[0], beside ? `container:${beside.probe}` : "none");
+    if (out.code !== 0) throw new Error(`${c.name}: ${tag} exited ${out.code}: ${out.stderr.slice(-500)}`);
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  } finally {
+    if (beside) await stopServer(beside);
+  }
+}
+
+await buildBase();
+for (const c of cases.filter((c) => !picked || picked.includes(c.name))) {
+  const [fat, bundle] = await Promise.all([buildCase(c.name, true), buildCase(c.name, false)]);
+  const [fatSize, bundleSize] = [await imageSize(fat), await imageSize(bundle)];
+  const times = { fat: [] as number[], bundle: [] as number[] };
+  let failure = "";
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      times.fat.push(await startMs(c, fat, fat));
+      times.bundle.push(await startMs(c, bundle, fat));
+    }
+  } catch (e) {
+    failure = (e as Error).message.split("\n")[0];
+  }
+  const ratio = failure ? NaN : median(times.bundle) / median(times.fat);
+  const start = failure ? `start-up not measured: ${failure}` : `start-up ${ratio.toFixed(2)}x the fat stage (${median(times.bundle).toFixed(0)} ms vs ${median(times.fat).toFixed(0)} ms)${ratio > TARGET ? ` ABOVE ${TARGET}x` : ""}`;
+  console.log(`${c.name}: bundle ${(bundleSize / 1e6).toFixed(1)} MB = ${((100 * bundleSize) / fatSize).toFixed(1)}% of the fat stage (${(fatSize / 1e6).toFixed(1)} MB); ${start}`);
+}
