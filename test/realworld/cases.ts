@@ -101,15 +101,10 @@ export const cases: Case[] = [
   },
   {
     kind: "server",
-    name: "java-jwebserver",
-    command: ["/usr/bin/jwebserver", "-b", "0.0.0.0", "-p", "8000", "-d", "/srv/www"],
+    name: "java-httpserver",
+    command: ["/usr/bin/java", "-cp", "/srv/app", "Server"],
     port: 8000,
-    requests: [
-      { path: "/index.html", headers: ["content-type", "last-modified"] },
-      { path: "/notes.txt", headers: ["content-type"] },
-      { path: "/" },
-      { path: "/missing" },
-    ],
+    requests: [{ path: "/" }, { path: "/time?Asia/Tokyo" }, { path: "/time?America/New_York" }, { path: "/upper?istanbul" }, { path: "/missing" }],
   },
   {
     kind: "cli",
