@@ -1,9 +1,10 @@
 // The real-world cases (test/realworld/), measured in one run: each bundle's size against its fat
-// stage, and its start-up against the fat stage's: a command-line case's traced use (`docker run`
-// to exit), a server's first answer (`docker run` to the first HTTP response). Medians of RUNS
-// alternating runs; the target is a ratio of at most 1.1. REALWORLD_CASES=a,b picks cases.
+// stage, and its start-up against the fat stage's: a command-line case's traced use from its
+// process's start to its exit, a server from its process's start to its first HTTP answer (Docker's
+// own start and exit times, so the engine's set-up of the container is not counted). Medians of
+// RUNS alternating runs; the target is a ratio of at most 1.1. REALWORLD_CASES=a,b picks cases.
 import { cases, type Case } from "../test/realworld/cases.js";
-import { buildBase, buildCase, imageSize, runUse, startServer, stopServer } from "../test/realworld/run.js";
+import { buildBase, buildCase, imageSize, startServer, stopServer, timeUse } from "../test/realworld/run.js";
 
 const RUNS = 5;
 const TARGET = 1.1;
@@ -14,20 +15,19 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Milliseconds to start: the traced use to its end, or a server to its first answer. */
+/** Milliseconds to start: the traced use's process to its exit, or a server's process to its first answer. */
 async function startMs(c: Case, tag: string, fat: string): Promise<number> {
   if (c.kind === "server") {
     const r = await startServer(tag, c.command, c.port);
     await stopServer(r);
-    if (r.failure) throw new Error(`${c.name}: ${tag} did not answer: ${r.failure}`);
-    return r.firstResponseMs;
+    if (r.failure !== undefined) throw new Error(`${c.name}: ${tag} did not answer: ${r.failure}`);
+    return r.firstResponseMs!;
   }
   const beside = c.beside && (await startServer(fat, c.beside.command, c.beside.port));
   try {
-    const t = process.hrtime.bigint();
-    const out = await runUse(tag, c, c.uses[0], beside ? `container:${beside.probe}` : "none");
+    const { ms, out } = await timeUse(tag, c, c.uses[0], beside ? `container:${beside.probe}` : "none");
     if (out.code !== 0) throw new Error(`${c.name}: ${tag} exited ${out.code}: ${out.stderr.slice(-500)}`);
-    return Number(process.hrtime.bigint() - t) / 1e6;
+    return ms;
   } finally {
     if (beside) await stopServer(beside);
   }
@@ -35,7 +35,12 @@ async function startMs(c: Case, tag: string, fat: string): Promise<number> {
 
 await buildBase();
 for (const c of cases.filter((c) => !picked || picked.includes(c.name))) {
-  const [fat, bundle] = await Promise.all([buildCase(c.name, true), buildCase(c.name, false)]);
+  const built = await Promise.all([buildCase(c.name, true), buildCase(c.name, false)]).catch((e: Error) => e);
+  if (built instanceof Error) {
+    console.log(`${c.name}: not built: ${built.message.split("\n").slice(1).join(" ").slice(0, 300)}`);
+    continue;
+  }
+  const [fat, bundle] = built;
   const [fatSize, bundleSize] = [await imageSize(fat), await imageSize(bundle)];
   const times = { fat: [] as number[], bundle: [] as number[] };
   let failure = "";

@@ -3,9 +3,10 @@
 // and the uses on which the bundle must behave like its fat stage. The first use of each case is the
 // traced one; the others were never traced (another time zone, format, input or request path).
 // Shared by test/e2e/realworld.test.ts and bench/realworld.ts.
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
-export const REALWORLD = import.meta.dirname;
+// Relative to the repository root, where vitest and scripts/bench.sh run (the bench is bundled elsewhere).
+export const REALWORLD = resolve("test/realworld");
 export const BASE_TAG = "sidebundle-realworld/base";
 export const BASE_DIR = join(REALWORLD, "base");
 

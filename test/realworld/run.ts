@@ -47,11 +47,35 @@ export async function imageSize(tag: string): Promise<number> {
   return Number((await dockerOk(["image", "inspect", "--format", "{{.Size}}", tag])).stdout.trim());
 }
 
-/** One use of a command-line case, offline, or in the network namespace of container `network`. */
-export function runUse(tag: string, c: CliCase, use: CliUse, network = "none"): Promise<Output> {
+/** `docker run` arguments after `run` for one use of a command-line case. */
+function useArgs(tag: string, c: CliCase, use: CliUse, network: string): string[] {
   const [exe, ...rest] = c.entrypoint;
   const envArgs = Object.entries(use.env ?? {}).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-  return dockerBytes(["run", "--rm", "-i", "--network", network, ...envArgs, "--entrypoint", exe, tag, ...rest, ...use.args], use.stdin);
+  return ["-i", "--network", network, ...envArgs, "--entrypoint", exe, tag, ...rest, ...use.args];
+}
+
+/** One use of a command-line case, offline, or in the network namespace of container `network`. */
+export function runUse(tag: string, c: CliCase, use: CliUse, network = "none"): Promise<Output> {
+  return dockerBytes(["run", "--rm", ...useArgs(tag, c, use, network)], use.stdin);
+}
+
+/** Nanoseconds since the epoch of an RFC 3339 time with up to nanosecond digits, as Docker prints it. */
+function epochNs(time: string): bigint {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(time.trim());
+  if (!m) throw new Error(`not an RFC 3339 UTC time: ${time}`);
+  return BigInt(Date.parse(`${m[1]}Z`)) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
+}
+
+/** How long the use's process ran (Docker's start and exit times of the container), and its output. */
+export async function timeUse(tag: string, c: CliCase, use: CliUse, network = "none"): Promise<{ ms: number; out: Output }> {
+  const name = `sb-realworld-${process.pid}-${Date.now()}`;
+  const out = await dockerBytes(["run", "--name", name, ...useArgs(tag, c, use, network)], use.stdin);
+  try {
+    const [started, finished] = (await run(["inspect", "--format", "{{.State.StartedAt}} {{.State.FinishedAt}}", name])).split(" ");
+    return { ms: Number(epochNs(finished) - epochNs(started)) / 1e6, out };
+  } finally {
+    await dockerBytes(["rm", "-f", name]);
+  }
 }
 
 /** How a use is named in a comparison: its environment, program and arguments. */
@@ -74,17 +98,21 @@ async function run(args: string[]): Promise<string> {
   return (await dockerOk(args)).stdout.trim();
 }
 
-/** Waits until something answers HTTP on the port, from inside container `probe`; false after ~30 s. */
-async function answered(probe: string, port: number): Promise<boolean> {
-  const loop = `for i in $(seq 600); do curl -s -o /dev/null http://127.0.0.1:${port}/ && exit 0; sleep 0.05; done; exit 1`;
-  return (await dockerBytes(["exec", probe, "sh", "-c", loop])).code === 0;
+/**
+ * Waits until something answers HTTP on the port, from inside container `probe`, polling every
+ * 20 ms for about 30 s; returns the time of the first answer (ns since the epoch), or null.
+ */
+async function answered(probe: string, port: number): Promise<bigint | null> {
+  const loop = `for i in $(seq 1500); do curl -s -o /dev/null http://127.0.0.1:${port}/ && exec date +%s%N; sleep 0.02; done; exit 1`;
+  const out = await dockerBytes(["exec", probe, "sh", "-c", loop]);
+  return out.code === 0 ? BigInt(out.stdout.toString().trim()) : null;
 }
 
 export interface Running {
   probe: string;
   server: string;
-  /** From `docker run` of the server to its first HTTP answer. */
-  firstResponseMs: number;
+  /** From the start of the server's process to its first HTTP answer. */
+  firstResponseMs?: number;
   /** The server's own output when it did not answer. */
   failure?: string;
 }
@@ -95,14 +123,13 @@ export interface Running {
  */
 export async function startServer(tag: string, command: string[], port: number): Promise<Running> {
   const probe = await run(["run", "-d", "--network", "none", "--entrypoint", "sleep", BASE_TAG, "infinity"]);
-  const start = process.hrtime.bigint();
   const [exe, ...rest] = command;
   const server = await run(["run", "-d", "--network", `container:${probe}`, "--entrypoint", exe, tag, ...rest]);
-  const ok = await answered(probe, port);
-  const firstResponseMs = Number(process.hrtime.bigint() - start) / 1e6;
-  if (ok) return { probe, server, firstResponseMs };
+  const answer = await answered(probe, port);
+  const started = epochNs(await run(["inspect", "--format", "{{.State.StartedAt}}", server]));
+  if (answer !== null) return { probe, server, firstResponseMs: Number(answer - started) / 1e6 };
   const logs = await dockerBytes(["logs", server]);
-  return { probe, server, firstResponseMs, failure: `${logs.stdout}${logs.stderr}`.trim().slice(-2000) || "no output" };
+  return { probe, server, failure: `${logs.stdout}${logs.stderr}`.trim().slice(-2000) || "no output" };
 }
 
 export async function stopServer(r: Running): Promise<void> {
