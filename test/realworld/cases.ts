@@ -188,7 +188,8 @@ export const cases: Case[] = [
     name: "sqlite3",
     entrypoint: ["/usr/bin/sqlite3"],
     uses: [
-      { args: ["/tmp/demo.db", "create table t(a, b); insert into t values (1, 'x'); select * from t;"] },
+      { args: ["demo.db", 'create table t(a, b); insert into t values (1, "x"); select * from t;'] },
+      { args: ["/tmp/other.db", "create table u(x); insert into u values (21); select x * 2 from u;"] },
       { args: ["-json", ":memory:", "select 1 as a, 'é' as b, json_object('k', 2) as c"] },
       { args: ["-box", ":memory:", "select date(0, 'unixepoch') as d, upper('abc') as u"] },
       { args: ["-csv", ":memory:"], stdin: "create table t(x); insert into t values ('a,b'), (2); select * from t;\n" },
