@@ -6,8 +6,10 @@
 import { cases, type Case } from "../test/realworld/cases.js";
 import { buildBase, buildCase, imageSize, startServer, stopServer, timeUse } from "../test/realworld/run.js";
 
-const RUNS = 5;
+const RUNS = 7;
 const TARGET = 1.1;
+// Docker records a process's start and exit a few milliseconds off; shorter runs are not compared.
+const RESOLUTION_MS = 20;
 const picked = process.env.REALWORLD_CASES?.split(",");
 
 function median(xs: number[]): number {
@@ -52,7 +54,12 @@ for (const c of cases.filter((c) => !picked || picked.includes(c.name))) {
   } catch (e) {
     failure = (e as Error).message.split("\n")[0];
   }
-  const ratio = failure ? NaN : median(times.bundle) / median(times.fat);
-  const start = failure ? `start-up not measured: ${failure}` : `start-up ${ratio.toFixed(2)}x the fat stage (${median(times.bundle).toFixed(0)} ms vs ${median(times.fat).toFixed(0)} ms)${ratio > TARGET ? ` ABOVE ${TARGET}x` : ""}`;
+  const [bundleMs, fatMs] = [median(times.bundle), median(times.fat)];
+  const ratio = bundleMs / fatMs;
+  const start = failure
+    ? `start-up not measured: ${failure}`
+    : fatMs < RESOLUTION_MS
+      ? `start-up ${bundleMs.toFixed(0)} ms vs ${fatMs.toFixed(0)} ms, within Docker's timestamp resolution (not compared)`
+      : `start-up ${ratio.toFixed(2)}x the fat stage (${bundleMs.toFixed(0)} ms vs ${fatMs.toFixed(0)} ms)${ratio > TARGET ? ` ABOVE ${TARGET}x` : ""}`;
   console.log(`${c.name}: bundle ${(bundleSize / 1e6).toFixed(1)} MB = ${((100 * bundleSize) / fatSize).toFixed(1)}% of the fat stage (${(fatSize / 1e6).toFixed(1)} MB); ${start}`);
 }
