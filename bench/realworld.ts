@@ -9,7 +9,7 @@ import { buildBase, buildCase, imageSize, startServer, stopServer, timeUse } fro
 const RUNS = 7;
 const TARGET = 1.1;
 // Docker records a process's start and exit a few milliseconds off; shorter runs are not compared.
-const RESOLUTION_MS = 20;
+const RESOLUTION_MS = 10;
 const picked = process.env.REALWORLD_CASES?.split(",");
 
 function median(xs: number[]): number {
