@@ -100,10 +100,11 @@ async function run(args: string[]): Promise<string> {
 
 /**
  * Waits until something answers HTTP on the port, from inside container `probe`, polling every
- * 20 ms for about 30 s; returns the time of the first answer (ns since the epoch), or null.
+ * 20 ms for 30 s; returns the time of the first answer (ns since the epoch), or null.
  */
 async function answered(probe: string, port: number): Promise<bigint | null> {
-  const loop = `for i in $(seq 1500); do curl -s -o /dev/null http://127.0.0.1:${port}/ && exec date +%s%N; sleep 0.02; done; exit 1`;
+  const poll = `curl -s -o /dev/null http://127.0.0.1:${port}/ && exec date +%s%N`;
+  const loop = `end=$(($(date +%s) + 30)); while [ "$(date +%s)" -lt "$end" ]; do ${poll}; sleep 0.02; done; exit 1`;
   const out = await dockerBytes(["exec", probe, "sh", "-c", loop]);
   return out.code === 0 ? BigInt(out.stdout.toString().trim()) : null;
 }
