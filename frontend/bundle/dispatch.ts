@@ -17,6 +17,7 @@ import { readResolution, resolveRun } from "../resolve/resolve-run.js";
 import type { Resolved } from "../resolve/resolution.js";
 import { RefFS } from "../source/ref-fs.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
+import { numericUser } from "../source/user.js";
 import { OWN_DIRS } from "../trace/tools.js";
 import { traceRun } from "../trace/trace-run.js";
 import { failureReport, missingFiles, passed, payloadRoot, readOutcome, testRun } from "../verify/test-run.js";
@@ -59,17 +60,27 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   await gw.solve({ Definition: def, Evaluate: true });
   const untraced = resolved.untraced ? [`tracing is unavailable here (${resolved.untraced}): the bundle holds what static analysis finds; add what the programs load at run time with --include`] : [];
   await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings]);
-  for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, steps.next(`test: ${cmd.text}`));
+  const user = spec.tests.length ? await testUser(ctx, ins, src) : undefined;
+  for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
   return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
 }
 
 /** Runs one --test in the bundle; a failure names what the bundle lacks that the source has. */
-async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, bundle: State, resolved: Resolved, cmd: Command, op: OpOptions): Promise<void> {
-  const outcome = await readOutcome(ctx.gw, testRun(bundle, src, spec, cmd, ctx.platform, op));
+async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, bundle: State, resolved: Resolved, cmd: Command, user: string | undefined, op: OpOptions): Promise<void> {
+  const outcome = await readOutcome(ctx.gw, testRun(bundle, src, spec, cmd, user, ctx.platform, op));
   if (passed(spec, outcome)) return;
   const bundled = new Set(resolved.plan.entries.map((e) => e.path));
   const missing = await missingFiles(outcome, new RefFS(ctx.gw, src.ref), bundled, payloadRoot(spec));
   throw errorAt(ctx.df, ins, `BUNDLE: ${failureReport(cmd, spec, outcome, missing)}`);
+}
+
+/** The stage's USER as `uid:gid`, resolved in the source (the bundle may have no /etc/passwd). */
+async function testUser(ctx: BundleContext, ins: Instruction, src: Source): Promise<string | undefined> {
+  if (!src.config.User) return undefined;
+  const user = await numericUser(new RefFS(ctx.gw, src.ref), src.config.User).catch((err: Error) => {
+    throw errorAt(ctx.df, ins, `BUNDLE: --test: ${err.message}`);
+  });
+  return `${user.uid}:${user.gid}`;
 }
 
 /** Each entry's launcher is bin/<its name>, so no two entries may share one. */

@@ -5,7 +5,7 @@ import type { BundleSpec, Command } from "../dockerfile/bundle-spec.js";
 import type { Source } from "../source/source.js";
 import { runTraced } from "./tools.js";
 
-/** The state whose /trace.jsonl is the command's trace log. */
+/** The state whose RESULT_DIR/trace.jsonl is the command's trace log. */
 export function traceRun(src: Source, spec: BundleSpec, cmd: Command, platform: Platform, op: OpOptions): State {
   // Without ptrace (QEMU, Yama scope 3) the log says why, and the bundle falls back to static
   // analysis. A server traced for a while and then stopped is a success: what it touched is kept.

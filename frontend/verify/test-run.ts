@@ -7,7 +7,7 @@ import { shellWords } from "../dockerfile/words.js";
 import type { Gateway } from "../gateway/client.js";
 import { RefFS } from "../source/ref-fs.js";
 import type { Source } from "../source/source.js";
-import { isUnder, OUT_DIR, OWN_DIRS, TRACE_LOG, runTraced } from "../trace/tools.js";
+import { isUnder, OUT_DIR, OWN_DIRS, RESULT_DIR, TRACE_LOG, runTraced } from "../trace/tools.js";
 
 const STDOUT = "stdout";
 
@@ -17,8 +17,11 @@ export interface TestOutcome {
   events: TraceEvent[];
 }
 
-/** The test's output state: the trace log and the command's stdout. */
-export function testRun(bundle: State, src: Source, spec: BundleSpec, cmd: Command, platform: Platform, op: OpOptions): State {
+/**
+ * The test's output state: the trace log and the command's stdout. `user` is the stage's USER
+ * as `uid:gid` (source/user.ts): the bundle need not have the source's /etc/passwd.
+ */
+export function testRun(bundle: State, src: Source, spec: BundleSpec, cmd: Command, user: string | undefined, platform: Platform, op: OpOptions): State {
   // A bundle has no shell unless one was bundled: shell-form tests run as plain words.
   const argv = cmd.shell ? shellWords(cmd.text) : cmd.argv;
   return runTraced(
@@ -30,7 +33,7 @@ export function testRun(bundle: State, src: Source, spec: BundleSpec, cmd: Comma
       stdin: spec.testStdin,
       env: testEnv(src, spec),
       cwd: src.config.WorkingDir || "/",
-      user: src.config.User || undefined,
+      user,
       network: "none",
       platform,
     },
@@ -58,8 +61,8 @@ function portableRoot(spec: BundleSpec): string {
 
 export async function readOutcome(gw: Gateway, out: State): Promise<TestOutcome> {
   const fs = await RefFS.solve(gw, out);
-  const events = parseTrace(await fs.readText(`/${TRACE_LOG}`));
-  const stdout = await fs.readText(`/${STDOUT}`);
+  const events = parseTrace(await fs.readText(`${RESULT_DIR}/${TRACE_LOG}`));
+  const stdout = await fs.readText(`${RESULT_DIR}/${STDOUT}`);
   const end = events.find((e) => e.type === "end");
   return { status: end && "status" in end ? end.status : -1, stdout, events };
 }
