@@ -2,11 +2,13 @@
 // files, <prefix>/bin/<entry> a static launcher each (configured by <prefix>/launch/<entry>),
 // <prefix>/data/<sha256> the content store the payload files are hard links into, and
 // <prefix>/manifest.lock. Absolute symlinks would point out of the bundle wherever it is copied,
-// so they become copies of their targets (deduplicated by the store like any file).
+// so they become copies of their targets (deduplicated by the store like any file). Payload
+// files keep their source's times (a stored file, the first of its links'), as in assemble.ts.
 import { FileActions, State, type OpOptions, type Platform } from "../../llb/index.js";
 import type { LaunchSpec, Plan } from "../closure/index.js";
 import { TOOLS_DIR, toolsState } from "../trace/tools.js";
 import { includePattern } from "./assemble.js";
+import { stampRun, type Times } from "./times.js";
 
 export interface PortableOptions {
   manifest: string;
@@ -17,7 +19,9 @@ export interface PortableOptions {
   launches: ReadonlyMap<string, LaunchSpec>;
   /** Where the bundle goes in the image ("/" for its root). */
   prefix: string;
-  timestamp: bigint;
+  times: Times;
+  /** The frontend's image, which runs the times op. */
+  image: State;
   platform: Platform;
 }
 
@@ -35,14 +39,10 @@ export function assemblePortable(source: State, plan: Plan, opts: PortableOption
     },
     { ...op, customName: `${op.customName} (deduplicate)` },
   ).root;
-  // Only the layout is kept (the exec may leave mount points behind), every time fixed.
-  const stamped = FileActions.empty().copy(packed, "/", opts.prefix, {
-    includePatterns: TOP_LEVEL,
-    dirCopyContents: true,
-    createDestPath: true,
-    timestamp: opts.timestamp,
-  });
-  return State.scratch().file(stamped, op);
+  const stamped = stampRun({ image: opts.image, tree: packed, source, options: { ...opts.times, payload: "/payload" } }, { ...op, customName: `${op.customName} (times)` });
+  // Only the layout is kept (the exec may leave mount points behind), with its times.
+  const layout = FileActions.empty().copy(stamped, "/", opts.prefix, { includePatterns: TOP_LEVEL, dirCopyContents: true, createDestPath: true });
+  return State.scratch().file(layout, op);
 }
 
 function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActions {
@@ -63,12 +63,13 @@ function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActi
   }
   for (const d of opts.mkdir) actions = actions.mkdir(`/payload${d.path}`, d.mode, { parents: true });
   actions = actions.mkdir("/bin", 0o755).mkdir("/launch", 0o755);
+  const timestamp = opts.times.own;
   for (const [name, spec] of opts.launches) {
     actions = actions
-      .copy(launcher, "/sidebundle-launch", `/bin/${name}`)
-      .mkfile(`/launch/${name}`, 0o644, launchConfig(spec));
+      .copy(launcher, "/sidebundle-launch", `/bin/${name}`, { timestamp })
+      .mkfile(`/launch/${name}`, 0o644, launchConfig(spec), { timestamp });
   }
-  return actions.mkfile("/manifest.lock", 0o644, opts.manifest).mkfile(PACK_LIST, 0o644, packList(plan, opts.digests));
+  return actions.mkfile("/manifest.lock", 0o644, opts.manifest, { timestamp }).mkfile(PACK_LIST, 0o644, packList(plan, opts.digests));
 }
 
 /**

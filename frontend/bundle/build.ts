@@ -17,7 +17,7 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
   if (bundles.length && !(await gw.hasCapID("FrontendAPICaps", "gateway.warnings"))) {
     throw errorAt(df, bundles[0], "BUNDLE needs BuildKit 0.10 or later (Docker 23.0 or later): this engine has no named build contexts");
   }
-  const ctx: BundleContext = { gw, opts, df, platform: targetPlatform(opts.platform, await gw.ping()), timestamp: epoch(opts) };
+  const ctx: BundleContext = { gw, opts, df, platform: targetPlatform(opts.platform, await gw.ping()), epoch: epoch(opts) };
   const replacements = new Map<Instruction, string>();
   const inputs: Record<string, Definition> = {};
   const contextOpts: Record<string, string> = {};
@@ -66,13 +66,14 @@ function startsStage(df: Dockerfile, ins: Instruction): Instruction | undefined 
  */
 function imageConfig(ctx: BundleContext, ins: Instruction, env: string[]): string {
   const p = ctx.platform;
-  const created = ctx.opts["build-arg:SOURCE_DATE_EPOCH"] !== undefined ? new Date(Number(ctx.timestamp / 1_000_000n)).toISOString() : undefined;
+  const created = ctx.epoch !== undefined ? new Date(Number(ctx.epoch / 1_000_000n)).toISOString() : undefined;
   const history = [{ created, created_by: `BUNDLE ${ins.args}`, comment: "sidebundle" }];
   const config = { architecture: p.Architecture, os: p.OS, variant: p.Variant, created, history, config: { Env: env } };
   return Buffer.from(JSON.stringify(config)).toString("base64");
 }
 
-function epoch(opts: FrontendOptions): bigint {
+/** SOURCE_DATE_EPOCH in nanoseconds, when it is given (as a number of seconds). */
+function epoch(opts: FrontendOptions): bigint | undefined {
   const value = opts["build-arg:SOURCE_DATE_EPOCH"];
-  return value && /^\d+$/.test(value) ? BigInt(value) * 1_000_000_000n : 0n;
+  return value && /^\d+$/.test(value) ? BigInt(value) * 1_000_000_000n : undefined;
 }

@@ -27,8 +27,8 @@ export interface BundleContext {
   opts: FrontendOptions;
   df: Dockerfile;
   platform: Platform;
-  /** Nanoseconds since the epoch for every file written (SOURCE_DATE_EPOCH, else 0). */
-  timestamp: bigint;
+  /** SOURCE_DATE_EPOCH in nanoseconds, when it is given. */
+  epoch?: bigint;
 }
 
 /** What the Dockerfile frontend may see so far: earlier bundles as named contexts. */
@@ -51,11 +51,14 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progr
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
   const traces = spec.traces.map((cmd) => traceRun(src, spec, cmd, ctx.platform, steps.next(`trace: ${cmd.text}`)));
-  const resolved = await resolve(ctx, ins, spec, src, traces, steps.next("resolve closure"));
+  const image = await frontendImage().catch((err: Error) => {
+    throw errorAt(ctx.df, ins, err.message);
+  });
+  const resolved = await resolve(ctx, ins, spec, src, image, traces, steps.next("resolve closure"));
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
-  const bundle = assembleLayout(ctx, spec, src, resolved, launchNames, op);
+  const bundle = assembleLayout(ctx, spec, src, image, resolved, launchNames, op);
   const def = bundle.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
   const untraced = resolved.untraced ? [`tracing is unavailable here (${resolved.untraced}): the bundle holds what static analysis finds; add what the programs load at run time with --include`] : [];
@@ -94,7 +97,7 @@ function launcherNames(df: Dockerfile, ins: Instruction, spec: BundleSpec): Map<
   return names;
 }
 
-async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, traces: State[], op: OpOptions): Promise<Resolved> {
+async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, image: State, traces: State[], op: OpOptions): Promise<Resolved> {
   const request = {
     entries: spec.entries,
     env: envRecord(src.config.Env),
@@ -105,24 +108,25 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
     ignore: OWN_DIRS,
     launchers: spec.layout === "portable",
   };
-  const image = await frontendImage().catch((err: Error) => {
-    throw errorAt(ctx.df, ins, err.message);
-  });
   const resolution = await readResolution(ctx.gw, resolveRun({ image, source: src.state, traces, request }, op));
   if ("error" in resolution) throw errorAt(ctx.df, ins, `BUNDLE: ${resolution.error}`);
   return resolution;
 }
 
-function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, resolved: Resolved, launchNames: Map<string, string> | undefined, op: OpOptions): State {
+function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, image: State, resolved: Resolved, launchNames: Map<string, string> | undefined, op: OpOptions): State {
   const { plan } = resolved;
+  // What the bundle adds is dated SOURCE_DATE_EPOCH (else 0); nothing is later than it.
+  const times = { own: ctx.epoch ?? 0n, clamp: ctx.epoch };
   const digests = new Map(Object.entries(resolved.digests));
-  const text = manifest(plan, digests, { source: spec.from, entries: spec.entries });
+  const sourceDateEpoch = ctx.epoch === undefined ? undefined : Number(ctx.epoch / 1_000_000_000n);
+  const text = manifest(plan, digests, { source: spec.from, entries: spec.entries, sourceDateEpoch });
   if (!launchNames) {
     const installTo = spec.installTo ? { dir: spec.installTo, entries: entryPaths(plan) } : undefined;
-    return assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, timestamp: ctx.timestamp }, op);
+    return assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, times, image }, op);
   }
   const launches = new Map(Object.entries(resolved.launches ?? {}).map(([entry, launch]) => [launchNames.get(entry)!, launch]));
-  return assemblePortable(src.state, plan, { manifest: text, digests, launches, mkdir: spec.mkdir, prefix: spec.prefix, timestamp: ctx.timestamp, platform: ctx.platform }, op);
+  const options = { manifest: text, digests, launches, mkdir: spec.mkdir, prefix: spec.prefix, times, image, platform: ctx.platform };
+  return assemblePortable(src.state, plan, options, op);
 }
 
 /** Warnings are attached to the assemble vertex, which the client has just seen. */

@@ -1,5 +1,5 @@
 /* sidebundle-pack: turns a portable bundle's payload files into hard links to its content store
- * R/data/<sha256> (README.md). The frontend runs it once, at build time, in a root that holds
+ * R/data/<sha256> (README.md), those of the same content and time. The frontend runs it once, at build time, in a root that holds
  * only the bundle: it needs nothing from a libc or a shell. */
 #include "../src/util.h"
 #include "paths.h"
@@ -45,6 +45,10 @@ static void pack_file(const char *root, const char *sha, const char *path)
 		die(EXIT_PACK_FAILED, "%s: not a regular file", file);
 	if (lstat(data, &d) == 0) {
 		check_shareable(file, &f, data, &d);
+		/* A link has its store file's time: a file of another time keeps its own (Python
+		 * checks a .pyc against its source's), as a copy. */
+		if (f.st_mtim.tv_sec != d.st_mtim.tv_sec || f.st_mtim.tv_nsec != d.st_mtim.tv_nsec)
+			return;
 		if (unlink(file) < 0)
 			die(EXIT_PACK_FAILED, "cannot remove %s: %s", file, strerror(errno));
 	} else if (errno != ENOENT || rename(file, data) < 0) {
