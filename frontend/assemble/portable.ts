@@ -4,6 +4,7 @@
 // <prefix>/manifest.lock. Absolute symlinks would point out of the bundle wherever it is copied,
 // so they become copies of their targets (deduplicated by the store like any file). Payload
 // files keep their source's times (a stored file, the first of its links'), as in assemble.ts.
+import { posix } from "node:path";
 import { FileActions, State, type OpOptions, type Platform } from "../../llb/index.js";
 import type { LaunchSpec, Plan } from "../closure/index.js";
 import { TOOLS_DIR, toolsState } from "../trace/tools.js";
@@ -39,10 +40,13 @@ export function assemblePortable(source: State, plan: Plan, opts: PortableOption
     },
     { ...op, customName: `${op.customName} (deduplicate)` },
   ).root;
-  const stamped = stampRun({ image: opts.image, tree: packed, source, options: { ...opts.times, payload: "/payload" } }, { ...op, customName: `${op.customName} (times)` });
-  // Only the layout is kept (the exec may leave mount points behind), with its times.
-  const layout = FileActions.empty().copy(stamped, "/", opts.prefix, { includePatterns: TOP_LEVEL, dirCopyContents: true, createDestPath: true });
-  return State.scratch().file(layout, op);
+  // Only the layout is kept (the exec may leave mount points behind), at the prefix, whose
+  // parent directories the times op dates too.
+  const copy = FileActions.empty().copy(packed, "/", opts.prefix, { includePatterns: TOP_LEVEL, dirCopyContents: true, createDestPath: true });
+  const layout = State.scratch().file(copy, { ...op, customName: `${op.customName} (layout)` });
+  const payload = posix.join(opts.prefix, "payload");
+  const stamped = stampRun({ image: opts.image, tree: layout, source, options: { ...opts.times, payload } }, { ...op, customName: `${op.customName} (times)` });
+  return State.scratch().file(FileActions.empty().copy(stamped, "/", "/", { dirCopyContents: true }), op);
 }
 
 function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActions {

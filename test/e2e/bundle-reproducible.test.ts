@@ -1,6 +1,8 @@
 // Identical input gives identical output: the bundle's steps run again on the same source give
 // the same layer; with SOURCE_DATE_EPOCH, two --no-cache builds (the source built again, with new
 // file times) give the same image digest; a rebuild takes every step from the cache.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dockerOk, requireFrontendImage } from "./docker.js";
@@ -38,6 +40,16 @@ describe("BUNDLE reproducibility", () => {
     // Only the bundle's ops run again: its stage is unnamed, so BuildKit calls it stage-1.
     const a = await build([], PYTHON, "--no-cache-filter=stage-1");
     const b = await build([], PYTHON, "--no-cache-filter=stage-1");
+    expect(b.layers).toEqual(a.layers);
+  });
+
+  it("gives the same layer for a portable bundle under a --prefix of several directories", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-prefix-"));
+    const dockerfile = readFileSync(join(JQ, "Dockerfile"), "utf8").replace("BUNDLE ", "BUNDLE --layout=portable --prefix=/opt/tools/jq ");
+    expect(dockerfile).toContain("--prefix=/opt/tools/jq");
+    writeFileSync(join(dir, "Dockerfile"), dockerfile);
+    const a = await build([], dir, "--no-cache-filter=stage-1");
+    const b = await build([], dir, "--no-cache-filter=stage-1");
     expect(b.layers).toEqual(a.layers);
   });
 
