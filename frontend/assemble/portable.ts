@@ -3,7 +3,7 @@
 // <prefix>/data/<sha256> the content store the payload files are hard links into, and
 // <prefix>/manifest.lock. Absolute symlinks would point out of the bundle wherever it is copied,
 // so they become copies of their targets (deduplicated by the store like any file). Payload
-// files keep their source's times (a stored file, the first of its links'), as in assemble.ts.
+// files keep their source's times, as in assemble.ts: the store links files of one time only.
 import { posix } from "node:path";
 import { FileActions, State, type OpOptions, type Platform } from "../../llb/index.js";
 import type { LaunchSpec, Plan } from "../closure/index.js";

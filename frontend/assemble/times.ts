@@ -15,7 +15,7 @@ export interface Times {
 }
 
 export interface StampOptions extends Times {
-  /** Where the source's root is in the tree: "" (its root), or "/payload" in a portable bundle. */
+  /** Where the source's root is in the tree: "" (its root), or <prefix>/payload in a portable bundle. */
   payload: string;
 }
 
