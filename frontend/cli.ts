@@ -1,14 +1,14 @@
 // The `sidebundle` debugging CLI: computes the closure plan over a host directory.
 //   sidebundle closure --root DIR [--trace FILE] [--include GLOB]... [--exclude GLOB]...
-//                      [--env K=V]... [--whole-trace] [--allow-gpu-libs] [--json] ENTRY...
-import { readFile } from "node:fs/promises";
+//                      [--env K=V]... [--whole-trace] [--allow-gpu-libs] [--skip-rule NAME]... [--json] ENTRY...
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { computeClosure, HostFS, parseTrace, type Plan } from "./closure/index.js";
+import { computeClosure, describeReason, describeWarning, HostFS, parseTraceLines, type Plan } from "./closure/index.js";
+import { readLog } from "./resolve/resolution.js";
 
 const USAGE =
   "usage: sidebundle closure --root DIR [--trace FILE] [--include GLOB]... [--exclude GLOB]... " +
-  "[--env K=V]... [--whole-trace] [--allow-gpu-libs] [--json] ENTRY...";
+  "[--env K=V]... [--whole-trace] [--allow-gpu-libs] [--skip-rule NAME]... [--json] ENTRY...";
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] !== "closure") throw new Error(USAGE);
@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<void> {
       env: { type: "string", multiple: true, default: [] },
       "whole-trace": { type: "boolean", default: false },
       "allow-gpu-libs": { type: "boolean", default: false },
+      "skip-rule": { type: "string", multiple: true, default: [] },
       json: { type: "boolean", default: false },
     },
   });
@@ -30,10 +31,11 @@ async function main(argv: string[]): Promise<void> {
   const plan = await computeClosure(new HostFS(resolve(values.root)), {
     entries: positionals,
     env: Object.fromEntries(values.env.map(envPair)),
-    ...(values.trace ? { trace: parseTrace(await readFile(values.trace, "utf8")) } : {}),
+    ...(values.trace ? { trace: parseTraceLines(readLog(values.trace)) } : {}),
     include: values.include,
     exclude: values.exclude,
     allowGpuLibs: values["allow-gpu-libs"],
+    skipRules: values["skip-rule"],
     wholeTrace: values["whole-trace"],
   });
   process.stdout.write(values.json ? JSON.stringify(plan, null, 2) + "\n" : table(plan));
@@ -49,9 +51,9 @@ function table(plan: Plan): string {
   const rows = plan.entries.map((e) => {
     const what = e.kind === "symlink" ? `${e.path} -> ${e.target}` : e.path;
     const size = e.kind === "file" ? `  (${e.size} bytes)` : "";
-    return `${e.kind.padEnd(7)} ${what}${size}\n        ${e.reasons.join("; ")}`;
+    return `${e.kind.padEnd(7)} ${what}${size}\n        ${e.reasons.map(describeReason).join("; ")}`;
   });
-  const warnings = plan.warnings.map((w) => `warning: ${w}`);
+  const warnings = plan.warnings.map((w) => `warning: ${describeWarning(w)}`);
   return [...rows, ...warnings, `${plan.entries.length} entries, ${plan.warnings.length} warnings`].join("\n") + "\n";
 }
 

@@ -1,6 +1,6 @@
 // /.sidebundle/manifest.lock: every path of the bundle with why it is there; files with their
 // size, mode and sha256. Sorted, so identical input gives identical bytes.
-import type { Plan } from "../closure/index.js";
+import { describeReason, describeWarning, type Plan, type Reason } from "../closure/index.js";
 
 export const MANIFEST_PATH = "/.sidebundle/manifest.lock";
 
@@ -22,16 +22,12 @@ export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, opts:
     if (e.kind === "symlink") return { path: e.path, type: "symlink", target: e.target, reasons };
     return { path: e.path, type: "dir", mode: octal(e.mode), reasons };
   });
-  const doc = { version: 1, source: opts.source, entries: opts.entries, sourceDateEpoch: opts.sourceDateEpoch, paths, warnings: plan.warnings };
+  const doc = { version: 1, source: opts.source, entries: opts.entries, sourceDateEpoch: opts.sourceDateEpoch, paths, warnings: plan.warnings.map(describeWarning) };
   return JSON.stringify(doc, null, 2) + "\n";
 }
 
-/**
- * Reasons without the traced process ids: a re-run of the same trace may number its processes
- * differently, and identical input must give an identical manifest.
- */
-function stableReasons(reasons: string[]): string[] {
-  return [...new Set(reasons.map((r) => r.replace(/ by pid \d+ \((.*)\)$/, " by $1")))].sort();
+function stableReasons(reasons: Reason[]): string[] {
+  return [...new Set(reasons.map(describeReason))].sort();
 }
 
 function octal(mode: number): string {

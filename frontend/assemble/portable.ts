@@ -1,14 +1,16 @@
 // The portable layout (--layout=portable): <prefix>/payload/<runtime path> holds the programs'
 // files, <prefix>/bin/<entry> a static launcher each (configured by <prefix>/launch/<entry>),
 // <prefix>/data/<sha256> the content store the payload files are hard links into, and
-// <prefix>/manifest.lock. Absolute symlinks would point out of the bundle wherever it is copied,
-// so they become copies of their targets (deduplicated by the store like any file). Payload
-// files keep their source's times, as in assemble.ts: the store links files of one time only.
+// <prefix>/manifest.lock. Absolute symlinks would point out of the bundle wherever it is copied:
+// sidebundle-pack makes them relative links to the same place in the payload, so the payload
+// holds exactly the plan's paths. Payload files keep their source's times, as in assemble.ts: the
+// store links files of one time only.
 import { posix } from "node:path";
 import { FileActions, State, type OpOptions, type Platform } from "../../llb/index.js";
 import type { LaunchSpec, Plan } from "../closure/index.js";
 import { TOOLS_DIR, toolsState } from "../trace/tools.js";
-import { includePattern } from "./assemble.js";
+import { pathBytes, pathComponents } from "../closure/fs.js";
+import { includePattern, plannedDirs } from "./assemble.js";
 import { stampRun, type Times } from "./times.js";
 
 export interface PortableOptions {
@@ -52,18 +54,11 @@ export function assemblePortable(source: State, plan: Plan, opts: PortableOption
 function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActions {
   const launcher = toolsState(["sidebundle-launch"]);
   let actions = FileActions.empty();
-  for (const e of plan.entries) {
-    if (e.kind === "dir") actions = actions.mkdir(`/payload${e.path}`, e.mode, { parents: true });
-  }
-  const kept = plan.entries.filter((e) => e.kind === "file" || (e.kind === "symlink" && !e.target.startsWith("/")));
+  for (const e of plannedDirs(plan)) actions = actions.mkdir(`/payload${e.path}`, e.mode, { parents: true });
+  const kept = plan.entries.filter((e) => e.kind !== "dir");
   if (kept.length) {
     const includePatterns = kept.map((e) => includePattern(e.path));
     actions = actions.copy(source, "/", "/payload", { includePatterns, dirCopyContents: true, createDestPath: true });
-  }
-  for (const e of plan.entries) {
-    if (e.kind === "symlink" && e.target.startsWith("/")) {
-      actions = actions.copy(source, e.path, `/payload${e.path}`, { followSymlink: true, createDestPath: true });
-    }
   }
   for (const d of opts.mkdir) actions = actions.mkdir(`/payload${d.path}`, d.mode, { parents: true });
   actions = actions.mkdir("/bin", 0o755).mkdir("/launch", 0o755);
@@ -77,19 +72,33 @@ function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActi
 }
 
 /**
- * `<sha256> <path>` lines for sidebundle-pack. A data file has one mode, so a file whose content
- * is already stored with another mode stays a plain copy (as do absolute symlinks' copies).
+ * Lines for sidebundle-pack: `<sha256> <path>` for files, `symlink <path>` for links that point
+ * out of the payload. A data file has one mode, so a file whose content is already stored with
+ * another mode stays a plain copy.
  */
-function packList(plan: Plan, digests: ReadonlyMap<string, string>): string {
+function packList(plan: Plan, digests: ReadonlyMap<string, string>): Uint8Array {
   const modes = new Map<string, number>();
-  let list = "";
+  const list: string[] = [];
   for (const e of plan.entries) {
+    if (e.kind === "symlink" && leavesRoot(e.path, e.target)) list.push(`symlink ${e.path}\n`);
     const sha = digests.get(e.path);
     if (e.kind !== "file" || !sha || (modes.get(sha) ?? e.mode) !== e.mode) continue;
     modes.set(sha, e.mode);
-    list += `${sha} ${e.path}\n`;
+    list.push(`${sha} ${e.path}\n`);
   }
-  return list;
+  // The paths as the bytes they stand for: the packer finds files by their names' bytes.
+  return pathBytes(list.join(""));
+}
+
+/** Whether a link's target is absolute or climbs above the root from the link's directory. */
+function leavesRoot(path: string, target: string): boolean {
+  if (target.startsWith("/")) return true;
+  let depth = pathComponents(path).length - 1;
+  for (const part of pathComponents(target)) {
+    depth += part === ".." ? -1 : 1;
+    if (depth < 0) return true;
+  }
+  return false;
 }
 
 /** The launcher's configuration (tracer-static/README.md): key=value lines. */

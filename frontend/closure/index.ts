@@ -14,18 +14,20 @@ import type { Plan } from "./plan.js";
 
 export type { ClosureOptions } from "./engine.js";
 export type { ByteRange, FileStat, FileType, RootFS } from "./fs.js";
-export type { Plan, PlanDir, PlanEntry, PlanFile, PlanSymlink } from "./plan.js";
+export type { Owner, Plan, PlanDir, PlanEntry, PlanFile, PlanSymlink } from "./plan.js";
+export { describeReason, describeWarning, isUnresolved, type Reason, type Warning } from "./reasons.js";
+export { checkRuleNames, RULE_NAMES } from "./rules/runtime-data.js";
 export type { EndEvent, ExecEvent, ExitEvent, FileEvent, SpawnEvent, TraceEvent } from "./trace.js";
 export { HostFS } from "./host-fs.js";
 export { launchSpec, type LaunchSpec } from "./launch.js";
-export { parseTrace } from "./trace.js";
+export { parseTrace, parseTraceLines } from "./trace.js";
 export { SymlinkLoopError } from "./resolve.js";
 
 /**
  * The files, symlinks and directories the entries need, each with its reasons, plus warnings
- * (unresolved dependencies, GPU libraries left out, symlink loops met in the trace). Rejects
- * with a one-line error when an entry does not exist or is a symlink loop, or when a trace line
- * is malformed (parseTrace).
+ * (unresolved dependencies, the host's GPU libraries left out, symlink loops met in the trace).
+ * Rejects with a one-line error when an entry does not exist or is a symlink loop, when a rule
+ * to skip is unknown, or when a trace line is malformed (parseTrace).
  */
 export function computeClosure(fs: RootFS, options: ClosureOptions): Promise<Plan> {
   return new ClosureEngine(fs, options).run();

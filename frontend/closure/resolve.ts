@@ -23,7 +23,11 @@ export interface Resolved {
   links: SymlinkHop[];
 }
 
-export class SymlinkLoopError extends Error {}
+export class SymlinkLoopError extends Error {
+  constructor(readonly path: string) {
+    super(`too many levels of symbolic links resolving ${path}`);
+  }
+}
 
 export class Resolver {
   private readonly stats = new Map<string, Promise<FileStat | undefined>>();
@@ -60,7 +64,7 @@ export class Resolver {
         current = candidate;
         continue;
       }
-      if (links.length === MAX_LINKS) throw new SymlinkLoopError(`too many levels of symbolic links resolving ${path}`);
+      if (links.length === MAX_LINKS) throw new SymlinkLoopError(path);
       const target = await this.readlink(candidate);
       links.push({ path: candidate, target });
       pending.unshift(...pathComponents(target));

@@ -96,5 +96,5 @@ function toFileStat(stat: Stat): FileStat {
   const mode = stat.mode >>> 0;
   const type = mode & MODE_DIR ? "dir" : mode & MODE_SYMLINK ? "symlink" : mode & MODE_IRREGULAR ? "other" : "file";
   const special = (mode & MODE_SETUID ? 0o4000 : 0) | (mode & MODE_SETGID ? 0o2000 : 0) | (mode & MODE_STICKY ? 0o1000 : 0);
-  return { type, mode: (mode & 0o777) | special, size: stat.size ?? 0 };
+  return { type, mode: (mode & 0o777) | special, size: stat.size ?? 0, uid: stat.uid ?? 0, gid: stat.gid ?? 0 };
 }

@@ -9,6 +9,8 @@ export const OUT_DIR = "/.sidebundle-out";
 /** Where those files are in the run's result (runTraced). */
 export const RESULT_DIR = "/out";
 export const TRACE_LOG = "trace.jsonl";
+/** The end of the command's stderr, which a failure quotes (the step's log may be cached away). */
+export const STDERR_TAIL = "stderr";
 /** Our own mounts in a traced rootfs: what a trace sees there is never the program's. */
 export const OWN_DIRS = [TOOLS_DIR, OUT_DIR];
 
@@ -38,8 +40,10 @@ export function toolsState(tools: string[], files: Record<string, string> = {}):
 export interface TracedRun {
   /** The rootfs the command runs in. */
   root: State;
+  /** Static tools mounted beside the tracer (e.g. the shell of a shell-form --test). */
+  tools?: string[];
   argv: string[];
-  /** Tracer options; --output and --stdin-file are added here. */
+  /** Tracer options; --output, --stderr-tail and --stdin-file are added here. */
   tracerArgs: string[];
   stdin?: string;
   env?: string[];
@@ -59,9 +63,9 @@ function writableDir(): State {
   return State.scratch().file(FileActions.empty().copy(dir, RESULT_DIR, RESULT_DIR, { mode: 0o777, timestamp: 0n }), op);
 }
 
-/** Runs a command under the tracer; the result holds the log at RESULT_DIR/trace.jsonl. */
+/** Runs a command under the tracer; the result holds the log and the stderr tail in RESULT_DIR. */
 export function runTraced(r: TracedRun, op: OpOptions): State {
-  const args = [TRACER, "--output", `${OUT_DIR}/${TRACE_LOG}`, ...r.tracerArgs];
+  const args = [TRACER, "--output", `${OUT_DIR}/${TRACE_LOG}`, "--stderr-tail", `${OUT_DIR}/${STDERR_TAIL}`, ...r.tracerArgs];
   if (r.stdin !== undefined) args.push("--stdin-file", STDIN_FILE);
   const run = r.root.run(
     {
@@ -71,7 +75,7 @@ export function runTraced(r: TracedRun, op: OpOptions): State {
       user: r.user,
       network: r.network,
       mounts: [
-        { dest: TOOLS_DIR, from: toolsState(["sidebundle-trace"], r.stdin === undefined ? {} : { stdin: r.stdin }), readonly: true },
+        { dest: TOOLS_DIR, from: toolsState(["sidebundle-trace", ...(r.tools ?? [])], r.stdin === undefined ? {} : { stdin: r.stdin }), readonly: true },
         { dest: OUT_DIR, from: writableDir(), selector: RESULT_DIR },
       ],
       platform: r.platform,

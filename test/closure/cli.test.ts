@@ -31,10 +31,10 @@ describe("sidebundle closure", () => {
     expect(run.stderr).toBe("");
     const plan = JSON.parse(run.stdout) as Plan;
     const byPath = new Map(plan.entries.map((e) => [e.path, e]));
-    expect(byPath.get("/usr/bin/sqlite3")?.reasons).toEqual(["entry", "trace: execve by pid 7 (/usr/bin/dash)"]);
-    expect(byPath.get("/etc/debian_version")?.reasons).toEqual(["trace: openat by pid 7 (/usr/bin/sqlite3)"]);
-    expect(byPath.get("/etc/os-release")).toMatchObject({ kind: "symlink", target: "../usr/lib/os-release", reasons: ["include: /etc/os-release"] });
-    expect(byPath.get("/usr/lib/os-release")?.reasons).toEqual(["include: /etc/os-release"]);
+    expect(byPath.get("/usr/bin/sqlite3")?.reasons).toEqual([{ kind: "entry" }, { kind: "trace", syscall: "execve", exe: "/usr/bin/dash" }]);
+    expect(byPath.get("/etc/debian_version")?.reasons).toEqual([{ kind: "trace", syscall: "openat", exe: "/usr/bin/sqlite3" }]);
+    expect(byPath.get("/etc/os-release")).toMatchObject({ kind: "symlink", target: "../usr/lib/os-release", reasons: [{ kind: "include", glob: "/etc/os-release" }] });
+    expect(byPath.get("/usr/lib/os-release")?.reasons).toEqual([{ kind: "include", glob: "/etc/os-release" }]);
     expect([...byPath.keys()].filter((p) => p.includes("libm.so"))).toEqual([]);
   });
 
@@ -49,7 +49,7 @@ describe("sidebundle closure", () => {
   it("fails with one line naming the cause", () => {
     const run = sidebundle("closure", "--root", root, "no-such-program");
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe("sidebundle: entry no-such-program is not a file in the source root\n");
+    expect(run.stderr).toBe("sidebundle: entry no-such-program is not an executable file on the source's PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)\n");
     expect(sidebundle("frobnicate").stderr).toMatch(/^sidebundle: usage: sidebundle closure --root DIR/);
     expect(sidebundle("closure", "--root", root, "--env", "PATH", "ls").stderr).toBe('sidebundle: --env expects NAME=VALUE, got "PATH"\n');
   });

@@ -1,9 +1,12 @@
 // computeClosure on the cached Debian rootfs: scripts, trace filtering, runtime-data rules,
 // GPU filter, include/exclude, and ranged ELF reads.
 import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readElf } from "../../frontend/closure/elf.js";
-import { computeClosure, HostFS, parseTrace, type Plan, type RootFS } from "../../frontend/closure/index.js";
+import { computeClosure, describeReason, describeWarning, HostFS, isUnresolved, parseTrace, type Plan, type RootFS } from "../../frontend/closure/index.js";
 import { CountingFS, OverlayFS } from "./helpers.js";
 import { debianRootfs } from "./rootfs.js";
 
@@ -16,7 +19,7 @@ beforeAll(() => {
 });
 
 const paths = (plan: Plan) => plan.entries.map((e) => e.path);
-const reasonsOf = (plan: Plan, path: string) => plan.entries.find((e) => e.path === path)?.reasons;
+const reasonsOf = (plan: Plan, path: string) => plan.entries.find((e) => e.path === path)?.reasons.map(describeReason);
 const trace = (events: object[]) => parseTrace(events.map((e) => JSON.stringify(e)).join("\n"));
 
 describe("scripts", () => {
@@ -45,7 +48,7 @@ describe("scripts", () => {
 
   it("keeps a versioned symlink chain as symlinks and resolves bare entries on PATH", async () => {
     const plan = await computeClosure(host, { entries: ["python3"] });
-    expect(plan.entries.find((e) => e.path === "/usr/bin/python3")).toEqual({ kind: "symlink", path: "/usr/bin/python3", target: "python3.11", reasons: ["entry"] });
+    expect(plan.entries.find((e) => e.path === "/usr/bin/python3")).toEqual({ kind: "symlink", path: "/usr/bin/python3", target: "python3.11", reasons: [{ kind: "entry" }] });
     expect(plan.entries.find((e) => e.path === "/usr/lib/x86_64-linux-gnu/libz.so.1")).toMatchObject({ kind: "symlink", target: "libz.so.1.2.13" });
     expect(plan.entries.find((e) => e.path === "/lib")).toMatchObject({ kind: "symlink", target: "usr/lib" });
   });
@@ -72,8 +75,8 @@ describe("trace", () => {
 
   it("counts only the entry's process tree, from its exec on", async () => {
     const plan = await computeClosure(host, { entries: ["/usr/bin/python3"], trace: trace(events) });
-    expect(reasonsOf(plan, "/usr/lib/python3.11/json/__init__.py")).toEqual(["trace: openat by pid 13 (/usr/bin/python3.11)"]);
-    expect(reasonsOf(plan, "/usr/lib/python3.11/json")).toEqual(["trace: getdents64 by pid 12 (/usr/bin/python3.11)"]);
+    expect(reasonsOf(plan, "/usr/lib/python3.11/json/__init__.py")).toContain("trace: openat by /usr/bin/python3.11");
+    expect(reasonsOf(plan, "/usr/lib/python3.11/json")).toEqual(["trace: getdents64 by /usr/bin/python3.11"]);
     expect(plan.entries.find((e) => e.path === "/usr/lib/python3.11/json")?.kind).toBe("dir");
     expect(paths(plan)).not.toContain("/usr/bin/curl");
     expect(paths(plan)).not.toContain("/etc/hostname");
@@ -136,22 +139,59 @@ describe("runtime-data rules", () => {
     expect(paths(plan)).not.toContain("/usr/share/locale/de/LC_MESSAGES/dpkg.mo");
   });
 
-  it("gpu: GL/DRM libraries are left out with a warning unless allowed", async () => {
-    const plan = await computeClosure(host, { entries: ["/usr/bin/glxinfo"] });
-    expect(paths(plan)).not.toContain("/usr/lib/x86_64-linux-gnu/libGL.so.1");
-    expect(plan.warnings).toContain("gpu filter: left out /lib/x86_64-linux-gnu/libGL.so.1 (needed by /usr/bin/glxinfo); allow with allowGpuLibs");
-    const allowed = await computeClosure(host, { entries: ["/usr/bin/glxinfo"], allowGpuLibs: true });
-    expect(reasonsOf(allowed, "/usr/lib/x86_64-linux-gnu/libGL.so.1")).toEqual(["elf-needed libGL.so.1 by /usr/bin/glxinfo"]);
+  it("gpu: GL, DRM, VA-API and Vulkan libraries the closure needs are ordinary dependencies", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/ffmpeg"] });
+    for (const name of ["libdrm.so.2", "libGL.so.1", "libva.so.2", "libvulkan.so.1", "libSDL2-2.0.so.0"]) {
+      expect(paths(plan)).toContain(`/usr/lib/x86_64-linux-gnu/${name}`);
+    }
+    expect(reasonsOf(plan, "/usr/lib/x86_64-linux-gnu/libdrm.so.2")).toContain("elf-needed libdrm.so.2 by /lib/x86_64-linux-gnu/libavdevice.so.59");
+    expect(plan.warnings).toEqual([]);
   });
 
-  it("gpu: a driver the trace loaded is left out with a warning too, unless allowed", async () => {
-    const dri = "/usr/lib/x86_64-linux-gnu/dri/swrast_dri.so";
-    const trace = touched(dri).map((e) => (e.type === "file" ? { ...e, result: 3 } : e));
-    const plan = await computeClosure(host, { entries: ["/usr/bin/ls"], trace });
-    expect(paths(plan)).not.toContain(dri);
-    expect(plan.warnings).toContain(`gpu filter: left out ${dri} (trace: openat by pid 5 (/usr/bin/ls)); allow with allowGpuLibs`);
-    const allowed = await computeClosure(host, { entries: ["/usr/bin/ls"], trace, allowGpuLibs: true });
-    expect(reasonsOf(allowed, dri)).toEqual(["trace: openat by pid 5 (/usr/bin/ls)"]);
+  // The NVIDIA driver as a GPU runtime injects it: libcuda.so.1 -> libcuda.so.535.104.05, and a
+  // program linked against it (both built here with the host's gcc, added over the rootfs).
+  const lib = "/usr/lib/x86_64-linux-gnu";
+  const cuda = () => {
+    const dir = mkdtempSync(`${tmpdir()}/closure-cuda-`);
+    writeFileSync(`${dir}/cuda.c`, "int cuInit(unsigned flags) { return (int)flags; }\n");
+    writeFileSync(`${dir}/probe.c`, "int cuInit(unsigned); int main(void) { return cuInit(0); }\n");
+    execFileSync("gcc", ["-shared", "-fPIC", "-Wl,-soname,libcuda.so.1", "-o", `${dir}/libcuda.so.535.104.05`, `${dir}/cuda.c`]);
+    execFileSync("gcc", ["-o", `${dir}/cuda-probe`, `${dir}/probe.c`, `${dir}/libcuda.so.535.104.05`]);
+    return new OverlayFS(host, {
+      "/usr/bin/cuda-probe": { file: readFileSync(`${dir}/cuda-probe`) },
+      [`${lib}/libcuda.so.535.104.05`]: { file: readFileSync(`${dir}/libcuda.so.535.104.05`) },
+      [`${lib}/libcuda.so.1`]: { symlink: "libcuda.so.535.104.05" },
+    });
+  };
+  const cudaFiles = (plan: Plan) => paths(plan).filter((p) => p.includes("libcuda"));
+
+  it("gpu: a library the GPU runtime injects is left out, link and file, with a warning naming --allow-gpu-libs", async () => {
+    const fs = cuda();
+    const plan = await computeClosure(fs, { entries: ["/usr/bin/cuda-probe"] });
+    expect(cudaFiles(plan)).toEqual([]);
+    expect(plan.warnings).toEqual([{ kind: "host-gpu-library", path: "/lib/x86_64-linux-gnu/libcuda.so.1", reasons: [{ kind: "needed", name: "libcuda.so.1", by: "/usr/bin/cuda-probe" }] }]);
+    expect(describeWarning(plan.warnings[0]!)).toBe(
+      "left out /lib/x86_64-linux-gnu/libcuda.so.1 (elf-needed libcuda.so.1 by /usr/bin/cuda-probe): a GPU container runtime injects it from the host; keep it with --allow-gpu-libs",
+    );
+    const allowed = await computeClosure(fs, { entries: ["/usr/bin/cuda-probe"], allowGpuLibs: true });
+    expect(cudaFiles(allowed)).toEqual([`${lib}/libcuda.so.1`, `${lib}/libcuda.so.535.104.05`]);
+  });
+
+  it("gpu: what the trace saw of it is left out too (ffmpeg dlopens libcuda.so.1 for CUDA decoding)", async () => {
+    const fs = cuda();
+    const seen = trace([
+      { type: "exec", pid: 5, ppid: 1, exe: "/usr/bin/dash", syscall: "execve", path: "/usr/bin/ffmpeg", abs: "/usr/bin/ffmpeg", argv: ["ffmpeg"], result: 0 },
+      { type: "file", pid: 5, ppid: 1, exe: "/usr/bin/ffmpeg", syscall: "openat", path: "libcuda.so.1", abs: `${lib}/libcuda.so.1`, flags: 0, result: 3 },
+      { type: "file", pid: 5, ppid: 1, exe: "/usr/bin/ffmpeg", syscall: "newfstatat", path: "x", abs: `${lib}/libcuda.so.535.104.05`, flags: 0, result: 0 },
+    ]);
+    const plan = await computeClosure(fs, { entries: ["/usr/bin/ffmpeg"], trace: seen });
+    expect(cudaFiles(plan)).toEqual([]);
+    expect(plan.warnings.map(describeWarning)).toEqual([
+      `left out ${lib}/libcuda.so.1 (trace: openat by /usr/bin/ffmpeg): a GPU container runtime injects it from the host; keep it with --allow-gpu-libs`,
+      `left out ${lib}/libcuda.so.535.104.05 (trace: newfstatat by /usr/bin/ffmpeg): a GPU container runtime injects it from the host; keep it with --allow-gpu-libs`,
+    ]);
+    const allowed = await computeClosure(fs, { entries: ["/usr/bin/ffmpeg"], trace: seen, allowGpuLibs: true });
+    expect(cudaFiles(allowed)).toEqual([`${lib}/libcuda.so.1`, `${lib}/libcuda.so.535.104.05`]);
   });
 });
 
@@ -167,7 +207,57 @@ describe("include and exclude", () => {
     expect(paths(plan).filter((p) => p.includes("libm.so"))).toEqual([]);
     expect(reasonsOf(plan, "/usr/share/perl5/Debian/AdduserCommon.pm")).toEqual(["include: usr/share/perl5/Debian/*.pm"]);
     const parents = plan.entries.filter((e) => e.path === "/usr/share/perl5/Debian");
-    expect(parents).toEqual([{ kind: "dir", path: "/usr/share/perl5/Debian", mode: 0o755, reasons: ["parent"] }]);
+    expect(parents).toEqual([{ kind: "dir", path: "/usr/share/perl5/Debian", mode: 0o755, reasons: [{ kind: "parent" }] }]);
+  });
+});
+
+describe("nothing dropped silently", () => {
+  it("an --include or --exclude directory means its whole tree", async () => {
+    const debconf = "/usr/share/perl5/Debian/DebConf/Client/ConfModule.pm";
+    const included = await computeClosure(host, { entries: ["/usr/bin/true"], include: ["/usr/share/perl5/Debian"] });
+    expect(reasonsOf(included, debconf)).toEqual(["include: /usr/share/perl5/Debian"]);
+    expect(reasonsOf(included, "/usr/share/perl5/Debian/AdduserCommon.pm")).toEqual(["include: /usr/share/perl5/Debian"]);
+    const excluded = await computeClosure(host, { entries: ["/usr/bin/true"], include: ["/usr/share/perl5/Debian"], exclude: ["/usr/share/perl5/Debian/DebConf"] });
+    expect(paths(excluded).filter((p) => p.includes("DebConf"))).toEqual([]);
+    expect(paths(excluded)).toContain("/usr/share/perl5/Debian/AdduserCommon.pm");
+  });
+
+  it("an --include that matches nothing is a warning", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/true"], include: ["/opt/none/*.so", "/etc/no-such-file"] });
+    expect(plan.warnings.map(describeWarning)).toEqual(expect.arrayContaining(["--include=/opt/none/*.so matches nothing in the source", "--include=/etc/no-such-file matches nothing in the source"]));
+  });
+
+  it("file names that are not UTF-8, escaped by the tracer, are found and listed as the tracer wrote them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-names-"));
+    mkdirSync(join(dir, "usr/bin"), { recursive: true });
+    copyFileSync("/usr/bin/true", join(dir, "usr/bin/true"));
+    mkdirSync(Buffer.from(`${dir}/d\xe9r`, "latin1"));
+    writeFileSync(Buffer.from(`${dir}/caf\xe9.txt`, "latin1"), "x");
+    writeFileSync(Buffer.from(`${dir}/d\xe9r/x\xff.txt`, "latin1"), "y");
+    const log = [
+      '{"type":"exec","pid":2,"ppid":1,"exe":"/bin/sh","syscall":"execve","path":"/usr/bin/true","abs":"/usr/bin/true","argv":["true"],"result":0}',
+      '{"type":"file","pid":2,"ppid":1,"exe":"/usr/bin/true","syscall":"openat","path":"/caf\\udce9.txt","abs":"/caf\\udce9.txt","flags":0,"result":3}',
+    ].join("\n");
+    const plan = await computeClosure(new HostFS(dir), { entries: ["/usr/bin/true"], trace: parseTrace(log), include: ["/d*r"] });
+    expect(paths(plan)).toEqual(expect.arrayContaining(["/caf\udce9.txt", "/d\udce9r", "/d\udce9r/x\udcff.txt"]));
+    expect(reasonsOf(plan, "/caf\udce9.txt")).toEqual(["trace: openat by /usr/bin/true"]);
+  });
+
+  it("excluding an entry is an error", async () => {
+    await expect(computeClosure(host, { entries: ["/usr/bin/ls"], exclude: ["/usr/bin/ls"] })).rejects.toThrow("--exclude=/usr/bin/ls removes the entry /usr/bin/ls");
+    await expect(computeClosure(host, { entries: ["ls"], exclude: ["/usr/bin"] })).rejects.toThrow("--exclude=/usr/bin removes the entry /usr/bin/ls");
+  });
+
+  it("excluding what the programs need is an unresolved dependency that names what needs it", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/ls"], exclude: ["**/libc.so.6", "/lib64"] });
+    expect(paths(plan).filter((p) => p.endsWith("libc.so.6") || p.startsWith("/lib64"))).toEqual([]);
+    expect(plan.warnings.every(isUnresolved)).toBe(true);
+    expect(plan.warnings.map(describeWarning)).toEqual(
+      expect.arrayContaining([
+        "unresolved: /lib64 (interpreter of /usr/bin/ls) is removed by --exclude=/lib64",
+        expect.stringMatching(/^unresolved: \/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6 \(elf-needed libc\.so\.6 by .*\) is removed by --exclude=\*\*\/libc\.so\.6$/),
+      ]),
+    );
   });
 });
 

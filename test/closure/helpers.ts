@@ -32,7 +32,9 @@ export class CountingFS implements RootFS {
   }
 }
 
-export type OverlayNode = { file: string | Uint8Array; mode?: number } | { symlink: string } | { dir: true };
+export type OverlayNode = { file: string | Uint8Array; mode?: number } | { symlink: string } | { dir: true; mode?: number; uid?: number; gid?: number };
+
+const ROOT = { uid: 0, gid: 0 };
 
 export class OverlayFS implements RootFS {
   constructor(
@@ -50,10 +52,10 @@ export class OverlayFS implements RootFS {
 
   async lstat(path: string): Promise<FileStat | undefined> {
     const node = this.nodes[path];
-    if (!node) return (await this.base.lstat(path)) ?? (this.isOverlayDir(path) ? { type: "dir", mode: 0o755, size: 0 } : undefined);
-    if ("file" in node) return { type: "file", mode: node.mode ?? 0o755, size: node.file.length };
-    if ("symlink" in node) return { type: "symlink", mode: 0o777, size: node.symlink.length };
-    return { type: "dir", mode: 0o755, size: 0 };
+    if (!node) return (await this.base.lstat(path)) ?? (this.isOverlayDir(path) ? { type: "dir", mode: 0o755, size: 0, ...ROOT } : undefined);
+    if ("file" in node) return { type: "file", mode: node.mode ?? 0o755, size: node.file.length, ...ROOT };
+    if ("symlink" in node) return { type: "symlink", mode: 0o777, size: node.symlink.length, ...ROOT };
+    return { type: "dir", mode: node.mode ?? 0o755, size: 0, uid: node.uid ?? 0, gid: node.gid ?? 0 };
   }
 
   async readdir(path: string): Promise<string[]> {
@@ -80,7 +82,7 @@ export function memoryRoot(nodes: Record<string, OverlayNode>): RootFS {
     readFile: async (path) => {
       throw new Error(`${path} does not exist`);
     },
-    lstat: async (path) => (path === "/" ? { type: "dir", mode: 0o755, size: 0 } : undefined),
+    lstat: async (path) => (path === "/" ? { type: "dir", mode: 0o755, size: 0, ...ROOT } : undefined),
     readdir: async () => [],
     readlink: async (path) => {
       throw new Error(`${path} does not exist`);
@@ -100,4 +102,17 @@ export function materialize(plan: Plan, root: string, dir: string): void {
       chmodSync(target, entry.mode);
     }
   }
+}
+
+/** An x86-64 ELF header with `phnum` program headers at 4096 (past the end when phnum > 0). */
+export function elfHeader(phnum: number): Buffer {
+  const header = Buffer.alloc(64);
+  header.write("\x7fELF", 0, "latin1");
+  header.set([2, 1, 1], 4); // 64-bit, little endian, version 1
+  header.writeUInt16LE(2, 16); // ET_EXEC
+  header.writeUInt16LE(62, 18); // x86-64
+  header.writeBigUInt64LE(4096n, 32); // e_phoff
+  header.writeUInt16LE(56, 54); // e_phentsize
+  header.writeUInt16LE(phnum, 56); // e_phnum
+  return header;
 }

@@ -15,6 +15,8 @@ export interface LoaderListing {
   paths: string[];
   /** Names it could not find. */
   missing: string[];
+  /** glibc's ld.so stops at the first missing library and lists nothing. */
+  aborted: boolean;
 }
 
 /** What the root's own loader prints for `binary` (`ld.so --list`, run in a chroot). */
@@ -23,7 +25,7 @@ export async function loaderListing(root: string, interpreter: string, binary: s
     env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
     maxBuffer: 1 << 20,
   }).catch((error: { stdout: string; stderr: string }) => error);
-  const listing: LoaderListing = { paths: [], missing: [] };
+  const listing: LoaderListing = { paths: [], missing: [], aborted: false };
   for (const line of stdout.split("\n").map((l) => l.trim())) {
     const arrow = /^(\S+) => (.+?)(?: \(0x[0-9a-f]+\))?$/.exec(line);
     if (arrow) {
@@ -34,6 +36,8 @@ export async function loaderListing(root: string, interpreter: string, binary: s
     }
   }
   for (const match of stderr.matchAll(/Error loading shared library ([^:]+):/g)) listing.missing.push(match[1]!);
+  const abort = /error while loading shared libraries: ([^:]+): cannot open shared object file/.exec(stderr);
+  if (abort) Object.assign(listing, { missing: [abort[1]!], aborted: true });
   return listing;
 }
 

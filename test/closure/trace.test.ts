@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { computeClosure } from "../../frontend/closure/index.js";
 import { countedEvents, parseTrace } from "../../frontend/closure/trace.js";
-import { memoryRoot } from "./helpers.js";
+import { elfHeader, memoryRoot } from "./helpers.js";
 
 const exec = (pid: number, ppid: number, abs: string, result = 0) => ({ type: "exec", pid, ppid, exe: "/bin/sh", syscall: "execve", path: abs, abs, argv: [], result });
 const open = (pid: number, abs: string) => ({ type: "file", pid, ppid: 0, exe: "x", syscall: "openat", path: abs, abs, flags: 0, result: 3 });
@@ -33,25 +33,23 @@ describe("trace log", () => {
 });
 
 describe("damaged files", () => {
+  const root = memoryRoot({ "/bin/broken": { file: elfHeader(1) }, "/bin/ok": { file: elfHeader(0) } });
+
   it("warns about an ELF file whose program headers lie past its end and keeps the file", async () => {
-    const header = Buffer.alloc(64);
-    header.write("\x7fELF", 0, "latin1");
-    header.set([2, 1, 1], 4); // 64-bit, little endian, version 1
-    header.writeUInt16LE(2, 16); // ET_EXEC
-    header.writeUInt16LE(62, 18); // x86-64
-    header.writeBigUInt64LE(4096n, 32); // e_phoff
-    header.writeUInt16LE(56, 54); // e_phentsize
-    header.writeUInt16LE(1, 56); // e_phnum
-    const plan = await computeClosure(memoryRoot({ "/bin/broken": { file: header } }), { entries: ["/bin/broken"] });
-    expect(plan.entries.map((e) => e.path)).toEqual(["/bin", "/bin/broken"]);
-    expect(plan.warnings).toEqual(["/bin/broken: truncated ELF program headers"]);
+    const plan = await computeClosure(root, { entries: ["/bin/ok"], include: ["/bin/broken"] });
+    expect(plan.entries.map((e) => e.path)).toEqual(["/bin", "/bin/broken", "/bin/ok"]);
+    expect(plan.warnings).toEqual([{ kind: "bad-elf", message: "/bin/broken: truncated ELF program headers" }]);
+  });
+
+  it("fails on such an entry, which the kernel cannot run", async () => {
+    await expect(computeClosure(root, { entries: ["/bin/broken"] })).rejects.toThrow("entry /bin/broken: /bin/broken is a damaged ELF file (truncated ELF program headers): the kernel cannot run it");
   });
 });
 
 describe("trace paths in the plan", () => {
   const root = memoryRoot({
     "/usr/bin/app": { file: "#!/bin/true\n" },
-    "/bin/true": { file: "not elf" },
+    "/bin/true": { file: elfHeader(0) },
     "/etc/loop": { symlink: "/etc/loop" },
     "/etc/conf": { symlink: "real.conf" },
     "/etc/real.conf": { file: "x" },
@@ -63,13 +61,13 @@ describe("trace paths in the plan", () => {
       lines([exec(1, 0, "/usr/bin/app"), open(1, "/etc/conf"), open(1, "/etc/loop"), { ...open(1, "/var/cache"), syscall: "getdents64" }]),
     );
     const plan = await computeClosure(root, { entries: ["/usr/bin/app"], trace });
-    const reason = "trace: openat by pid 1 (x)";
+    const reason = { kind: "trace", syscall: "openat", exe: "x" };
     expect(plan.entries.filter((e) => e.path.startsWith("/etc/") || e.path === "/var/cache")).toEqual([
       { kind: "symlink", path: "/etc/conf", target: "real.conf", reasons: [reason] },
       { kind: "file", path: "/etc/real.conf", size: 1, mode: 0o755, reasons: [reason] },
-      { kind: "dir", path: "/var/cache", mode: 0o755, reasons: ["trace: getdents64 by pid 1 (x)"] },
+      { kind: "dir", path: "/var/cache", mode: 0o755, reasons: [{ kind: "trace", syscall: "getdents64", exe: "x" }] },
     ]);
-    expect(plan.warnings).toEqual([`too many levels of symbolic links resolving /etc/loop (${reason})`]);
+    expect(plan.warnings).toEqual([{ kind: "symlink-loop", path: "/etc/loop", reason }]);
   });
 
   it("keeps only the link for lstat and AT_SYMLINK_NOFOLLOW, and skips paths the tracer could not read", async () => {
@@ -83,11 +81,12 @@ describe("trace paths in the plan", () => {
     );
     const plan = await computeClosure(root, { entries: ["/usr/bin/app"], trace });
     expect(plan.entries.filter((e) => e.path.startsWith("/etc/"))).toEqual([
-      { kind: "symlink", path: "/etc/conf", target: "real.conf", reasons: ["trace: lstat by pid 1 (x)", "trace: newfstatat by pid 1 (x)"] },
+      { kind: "symlink", path: "/etc/conf", target: "real.conf", reasons: [{ kind: "trace", syscall: "lstat", exe: "x" }, { kind: "trace", syscall: "newfstatat", exe: "x" }] },
     ]);
+    expect(plan.warnings).toEqual([{ kind: "unreadable-trace-path", syscall: "openat", exe: "x", calls: 1 }]);
   });
 
   it("fails on an entry that is a symlink loop, with one line naming it", async () => {
-    await expect(computeClosure(root, { entries: ["/etc/loop"] })).rejects.toThrow("too many levels of symbolic links resolving /etc/loop");
+    await expect(computeClosure(root, { entries: ["/etc/loop"] })).rejects.toThrow("entry /etc/loop: too many levels of symlinks");
   });
 });

@@ -1,9 +1,9 @@
 // --layout=portable, exported with --output type=local: the launchers run the bundled programs
 // on this host, from another directory, and in a container with no glibc at all (a static
 // busybox only), printing what the fat stage prints; children do not inherit a library path.
-import { cpSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { docker, dockerOk, requireFrontendImage, runProgram, type Run } from "./docker.js";
 
@@ -120,9 +120,14 @@ describe("portable: children", () => {
     expect(env.code).toBe(0);
     expect(env.stdout).not.toMatch(/^LD_LIBRARY_PATH=/m);
     expect(env.stdout).toMatch(new RegExp(`^PATH=${out}/bin:`, "m"));
-    // A host program started by a bundled shell still runs with the host's own libraries.
-    const host = await run(join(out, "bin/env"), ["/usr/bin/sort", "--version"]);
+    // A host program started by a bundled program runs with the host's own libraries: none of
+    // what it maps comes from the bundle (a leaked library path would map the bundle's libc).
+    const host = await run(join(out, "bin/env"), ["/bin/cat", "/proc/self/maps"]);
     expect(host.code).toBe(0);
+    const mapped = [...new Set(host.stdout.split("\n").map((line) => line.split(/\s+/)[5] ?? "").filter((p) => p.startsWith("/")))];
+    expect(mapped).toContain("/usr/bin/cat");
+    expect(mapped.some((p) => /\/libc\.so\.6$/.test(p))).toBe(true);
+    expect(mapped.filter((p) => p.startsWith(realpathSync(out)))).toEqual([]);
   });
 });
 
@@ -144,5 +149,51 @@ describe("portable: inside an image", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/java\.home = \/opt\/java\/payload\/usr\/lib\/jvm\/java-17-openjdk-amd64/);
     expect(run.stderr).toMatch(/OpenJDK Runtime Environment/);
+  });
+});
+
+/** Every path below `dir` (files, links and directories), relative to it, with a leading slash. */
+function walk(dir: string, at = ""): string[] {
+  return readdirSync(join(dir, at)).flatMap((name) => {
+    const path = `${at}/${name}`;
+    return lstatSync(join(dir, path)).isDirectory() ? [path, ...walk(dir, path)] : [path];
+  });
+}
+
+describe("portable: links and owners", () => {
+  it("keeps absolute links to directories as links inside the bundle, every payload path in the manifest", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-portable-links-"));
+    const dockerfile = [
+      "# syntax=sidebundle/frontend",
+      "FROM debian:bookworm-slim AS build",
+      "RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates",
+      // Two files with the same content and different owners share no data file.
+      "RUN echo same > /srv/a && echo same > /srv/b && chown 1000:1000 /srv/b",
+      "FROM scratch",
+      "BUNDLE --from=build --layout=portable --include=/srv/a --include=/srv/b /usr/bin/curl",
+      "",
+    ].join("\n");
+    writeFileSync(join(dir, "Dockerfile"), dockerfile);
+    const bundle = join(dir, "out");
+    await dockerOk(["buildx", "build", "--output", `type=local,dest=${bundle}`, dir]);
+    const payload = join(bundle, "payload");
+    const manifest = JSON.parse(readFileSync(join(bundle, "manifest.lock"), "utf8")) as { paths: { path: string; type: string }[] };
+    const listed = new Set(manifest.paths.map((p) => p.path));
+    // The TLS rule's /usr/lib/ssl/certs -> /etc/ssl/certs: a link, not a copy of the store.
+    expect(lstatSync(join(payload, "usr/lib/ssl/certs")).isSymbolicLink()).toBe(true);
+    expect(listed.has("/etc/ssl/certs/ca-certificates.crt")).toBe(true);
+    const unlisted = walk(payload).filter((p) => !listed.has(p));
+    expect(unlisted).toEqual([]);
+    for (const path of walk(payload).filter((p) => lstatSync(join(payload, p)).isSymbolicLink())) {
+      const target = readlinkSync(join(payload, path));
+      expect({ path, target, inside: !target.startsWith("/") && resolve(dirname(join(payload, path)), target).startsWith(payload) }).toMatchObject({ inside: true });
+    }
+    expect(readFileSync(join(payload, "usr/lib/ssl/certs/ca-certificates.crt"), "utf8")).toMatch(/BEGIN CERTIFICATE/);
+    expect(readFileSync(join(payload, "srv/b"), "utf8")).toBe("same\n");
+    // Traced use and an ordinary one: the bundled curl runs from the bundle.
+    const version = await run(join(bundle, "bin/curl"), ["--version"]);
+    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^curl \d/) });
+    const file = await run(join(bundle, "bin/curl"), ["-sS", `file://${join(payload, "srv/a")}`]);
+    expect(file).toMatchObject({ code: 0, stdout: "same\n" });
   });
 });

@@ -24,12 +24,14 @@ export interface RunOptions {
   cwd?: string;
   input?: string;
   env?: NodeJS.ProcessEnv;
+  /** Of stdout and stderr (latin1 keeps binary output byte for byte); utf8 by default. */
+  encoding?: BufferEncoding;
 }
 
 /** Runs a program with `input` on its stdin; never throws for a non-zero exit: callers assert on the code. */
 export function runProgram(file: string, args: string[], opts: RunOptions & { env: NodeJS.ProcessEnv }): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { cwd: opts.cwd, env: opts.env, maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(file, args, { cwd: opts.cwd, env: opts.env, maxBuffer: 256 << 20, encoding: opts.encoding ?? "utf8" }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

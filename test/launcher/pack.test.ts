@@ -1,6 +1,6 @@
 // sidebundle-pack: payload files become hard links into data/<sha256>, one data file per content
 // and time.
-import { chmodSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTracer, removeTempDirs } from "../tracer/helpers.js";
@@ -81,6 +81,55 @@ describe("packing", () => {
   });
 });
 
+describe("packing links that would leave the bundle", () => {
+  let b: Bundle;
+  const links: Record<string, string> = {
+    "/usr/lib/ssl/certs": "/etc/ssl/certs",
+    "/usr/lib/ssl/openssl.cnf": "/etc/ssl/./openssl.cnf",
+    "/usr/share/up": "../../../../../etc/ssl",
+    "/usr/share/root": "/",
+  };
+  beforeAll(() => {
+    b = toolsBundle();
+    for (const dir of ["/usr/lib/ssl", "/usr/share"]) mkdirSync(b.path(dir), { recursive: true });
+    mkdirSync(b.path("/etc/ssl/certs"), { recursive: true });
+    b.write("/etc/ssl/certs/ca.pem", "ca\n", 0o644);
+    b.write("/etc/ssl/openssl.cnf", "cnf\n", 0o644);
+    for (const [path, target] of Object.entries(links)) b.link(path, target);
+    b.link("/usr/share/kept", "../lib/ssl");
+    const list = join(b.root, "LIST");
+    writeFileSync(list, Object.keys(links).map((p) => `symlink ${p}\n`).join(""));
+    expect(run(packer, [b.root, list])).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+
+  it("become relative links to the same place inside the payload", () => {
+    expect(Object.fromEntries(Object.keys(links).map((p) => [p, readlinkSync(b.path(p))]))).toEqual({
+      "/usr/lib/ssl/certs": "../../../etc/ssl/certs",
+      "/usr/lib/ssl/openssl.cnf": "../../../etc/ssl/openssl.cnf",
+      "/usr/share/up": "../../etc/ssl",
+      "/usr/share/root": "../../.",
+    });
+    expect(readFileSync(b.path("/usr/lib/ssl/certs/ca.pem"), "utf8")).toBe("ca\n");
+    expect(realpathSync(b.path("/usr/share/root"))).toBe(realpathSync(join(b.root, "payload")));
+    expect(readlinkSync(b.path("/usr/share/kept"))).toBe("../lib/ssl");
+  });
+});
+
+describe("packing files of other owners", () => {
+  it("keeps a file with the same content but another owner as a plain copy", () => {
+    const b = toolsBundle();
+    b.write("/usr/share/x", "same\n", 0o644);
+    b.write("/usr/share/y", "same\n", 0o644);
+    chownSync(b.path("/usr/share/y"), 1000, 1000);
+    for (const p of ["/usr/share/x", "/usr/share/y"]) utimesSync(b.path(p), 1_600_000_000, 1_600_000_000);
+    expect(run(packer, [b.root, packList(b, ["/usr/share/x", "/usr/share/y"])])).toEqual({ code: 0, stdout: "", stderr: "" });
+    const [x, y] = ["/usr/share/x", "/usr/share/y"].map((p) => statSync(b.path(p)));
+    expect(x!.nlink).toBe(2);
+    expect({ nlink: y!.nlink, uid: y!.uid, gid: y!.gid }).toEqual({ nlink: 1, uid: 1000, gid: 1000 });
+    expect(readFileSync(b.path("/usr/share/y"), "utf8")).toBe("same\n");
+  });
+});
+
 describe("pack errors: one line, exit 1", () => {
   let b: Bundle;
   beforeAll(() => {
@@ -92,7 +141,7 @@ describe("pack errors: one line, exit 1", () => {
     ["a missing file", `${sha} /usr/bin/gone\n`, /\/payload\/usr\/bin\/gone: No such file or directory/],
     ["a path with ..", `${sha} /usr/../../etc/passwd\n`, /LIST:1: \/usr\/\.\.\/\.\.\/etc\/passwd: has a "\.\." component/],
     ["a relative path", `${sha} usr/bin/sort\n`, /LIST:1: usr\/bin\/sort: not an absolute path/],
-    ["a line without a sha256", `${sha} /usr/bin/sort\nxyz /usr/bin/tr\n`, /LIST:2: not a "<sha256> <payload path>" line/],
+    ["a line without a sha256", `${sha} /usr/bin/sort\nxyz /usr/bin/tr\n`, /LIST:2: not a "<sha256> <payload path>" or "symlink <payload path>" line/],
     ["a directory", `${sha} /usr/bin\n`, /\/payload\/usr\/bin: not a regular file/],
   ])("%s", (_what, text, message) => {
     const listFile = join(b.root, "LIST");

@@ -1,13 +1,14 @@
 // The tracer inside a container with Docker's default seccomp profile and capabilities, as in
 // an ordinary BuildKit RUN step: no --privileged, no --cap-add, no --security-opt.
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { docker } from "../e2e/docker.js";
-import { buildTracer, distDir, endOf, ofType, parseLog, removeTempDirs, tempDir } from "./helpers.js";
+import { buildAll, distDir, endOf, filesUnder, ofType, parseLog, removeTempDirs, tempDir } from "./helpers.js";
 
+let bin: ReturnType<typeof buildAll>;
 beforeAll(() => {
-  buildTracer();
+  bin = buildAll();
 });
 afterAll(removeTempDirs);
 
@@ -40,4 +41,29 @@ it("reads paths through /proc/<pid>/mem where process_vm_readv is denied (Docker
   const events = parseLog(readFileSync(join(out, "log.jsonl"), "utf8"));
   expect(ofType(events, "exec").find((e) => e.result === 0)).toMatchObject({ abs: "/usr/bin/cat", argv: ["cat", "/etc/debian_version"] });
   expect(ofType(events, "file").find((e) => e.abs === "/etc/debian_version")).toMatchObject({ path: "/etc/debian_version", result: 3 });
+});
+
+// A worker that drops privileges becomes non-dumpable: without the tracer's help its memory and
+// its /proc links (cwd) could no longer be read in a step without CAP_SYS_PTRACE.
+it.each(["drop64", "drop32"] as const)("reads the paths of a process that dropped to nobody (%s)", async (name) => {
+  const dir = tempDir("drop");
+  mkdirSync(join(dir, "sub"));
+  for (const [file, text] of [["a.txt", "a"], ["b.txt", "b"], ["sub/c.txt", "c"]]) writeFileSync(join(dir, file), text);
+  for (const path of [dir, join(dir, "sub")]) chmodSync(path, 0o777);
+  const out = tempDir("docker");
+  const run = await docker(["run", "--rm", "-v", `${distDir}:/sb:ro`, "-v", `${out}:/out`, "-v", `${bin[name]}:/drop:ro`, "-v", `${dir}:${dir}`,
+    "debian:bookworm-slim", "/sb/sidebundle-trace", "--output", "/out/log.jsonl", "--", "/drop", dir]);
+  expect(run.stderr).toBe("");
+  expect(run.code).toBe(0);
+  const events = parseLog(readFileSync(join(out, "log.jsonl"), "utf8"));
+  const pid = endOf(events).rootPid;
+  const child = ofType(events, "spawn")[0]!.pid;
+  expect(filesUnder(events, dir)).toEqual([
+    { pid, syscall: "chdir", path: dir, abs: dir, result: 0 },
+    { pid, syscall: "openat", path: "a.txt", abs: `${dir}/a.txt`, flags: 0, result: 3 },
+    { pid, syscall: "openat", path: `${dir}/sub/../b.txt`, abs: `${dir}/b.txt`, flags: 0, result: 3 },
+    { pid, syscall: "mkdir", path: "made", abs: `${dir}/made`, result: 0 },
+    { pid: child, syscall: "openat", path: "sub/c.txt", abs: `${dir}/sub/c.txt`, flags: 0, result: 3 },
+  ]);
+  expect(ofType(events, "file").filter((e) => e.path === null || (e.abs === null && e.path !== ""))).toEqual([]);
 });

@@ -36,7 +36,7 @@ export function buildTracer(): void {
 }
 
 /** The tracer, and the C test programs built into a fresh directory. */
-export function buildAll(): { hop64: string; hop32: string; scenarios: string } {
+export function buildAll(): { hop64: string; hop32: string; scenarios: string; drop64: string; drop32: string } {
   buildTracer();
   const out = tempDir("bin");
   const gcc = (src: string, exe: string, flags: string[]) => {
@@ -47,6 +47,9 @@ export function buildAll(): { hop64: string; hop32: string; scenarios: string } 
     hop64: gcc("hop.c", "hop64", []),
     hop32: gcc("hop.c", "hop32", ["-m32"]),
     scenarios: gcc("scenarios.c", "scenarios", ["-pthread"]),
+    // Static: they run in a container.
+    drop64: gcc("drop.c", "drop64", ["-static"]),
+    drop32: gcc("drop.c", "drop32", ["-m32", "-static"]),
   };
 }
 

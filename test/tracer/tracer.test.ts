@@ -105,6 +105,27 @@ describe("file events", () => {
       { pid, syscall: "rename", path: "../b.txt", abs: `${dir}/b.txt`, path2: "../a.txt", abs2: `${dir}/a.txt`, result: 0 },
     ]);
   });
+
+  it("records the files a process makes: links, symlinks, nodes and sockets with a path", async () => {
+    const dir = fixture();
+    const { status, events } = await trace([bin.scenarios, "made", dir]);
+    expect(status).toBe(0);
+    const pid = rootPid(events);
+    const S_IFIFO = 0o10000;
+    expect(filesUnder(events, dir)).toEqual([
+      { pid, syscall: "chdir", path: dir, abs: dir, result: 0 },
+      { pid, syscall: "openat", path: "sub", abs: `${dir}/sub`, flags: O_DIRECTORY, result: 3 },
+      { pid, syscall: "link", path: "a.txt", abs: `${dir}/a.txt`, path2: "hard", abs2: `${dir}/hard`, result: 0 },
+      { pid, syscall: "linkat", path: "a.txt", abs: `${dir}/a.txt`, path2: "hard", abs2: `${dir}/sub/hard`, flags: 0, result: 0 },
+      { pid, syscall: "symlink", path: "soft", abs: `${dir}/soft`, target: "a.txt", result: 0 },
+      { pid, syscall: "symlinkat", path: "soft", abs: `${dir}/sub/soft`, target: "../a.txt", result: 0 },
+      { pid, syscall: "mknod", path: "fifo", abs: `${dir}/fifo`, mode: S_IFIFO | 0o600, result: 0 },
+      { pid, syscall: "mknodat", path: "fifo", abs: `${dir}/sub/fifo`, mode: S_IFIFO | 0o640, result: 0 },
+      { pid, syscall: "bind", path: "sock", abs: `${dir}/sock`, result: 0 },
+    ]);
+    // Abstract and inet sockets are no files.
+    expect(ofType(events, "file").filter((e) => e.syscall === "bind")).toHaveLength(1);
+  });
 });
 
 describe("exec and process tree", () => {
@@ -230,6 +251,16 @@ describe("exec and process tree", () => {
 });
 
 describe("exit, signals and timeouts", () => {
+  it("goes through credential calls (an injected prctl each) under a stream of signals unchanged", async () => {
+    const dir = fixture();
+    const n = 2000;
+    const { status, stdout, events } = await trace([bin.scenarios, "creds-signals", `${dir}/a.txt`, String(n)]);
+    expect(status).toBe(0); // every setresuid returned 0, every setfsuid the old fsuid
+    expect(Number(stdout)).toBeGreaterThan(0);
+    expect(filesUnder(events, dir)).toHaveLength(n);
+    expect(ofType(events, "file").filter((e) => String(e.syscall).startsWith("set"))).toEqual([]);
+  });
+
   it("propagates the exit status", async () => {
     const { status, events } = await trace(["sh", "-c", "exit 7"]);
     expect(status).toBe(7);
@@ -373,6 +404,22 @@ describe("command line", () => {
     expect(run.status).toBe(0);
     expect(endOf(run.events)).toMatchObject({ status: 3, timedOut: false });
   });
+
+  it("--stderr-tail passes stderr through and keeps its last 2 KiB for a later report", async () => {
+    const dir = fixture();
+    const tail = `${dir}/stderr`;
+    const run = await trace(["sh", "-c", "seq 1 2000 >&2; echo out; echo last words >&2; exit 3"], ["--stderr-tail", tail, "--exit-zero"]);
+    const all = Array.from({ length: 2000 }, (_, i) => `${i + 1}\n`).join("") + "last words\n";
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 0, stdout: "out\n", stderr: all });
+    expect(readFileSync(tail, "utf8")).toBe(all.slice(-2048));
+    expect(endOf(run.events)).toMatchObject({ status: 3 });
+  });
+
+  it("says every 10 s on stderr that a long command is still running", async () => {
+    const run = await trace(["sleep", "10.5"]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^sidebundle-trace: still running after 10 s, [1-9]\d* events\n$/);
+  }, 30_000);
 
   it("rejects bad options with one line and exit 125", async () => {
     const duration = await trace(["true"], ["--timeout", "5 parsecs"]);

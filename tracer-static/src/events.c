@@ -8,6 +8,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #define MAX_ARGS 65536
@@ -15,20 +18,27 @@
 
 static struct buf line;
 
-/* Appends ,"path<suffix>":...,"abs<suffix>":... for a (dirfd, path) argument pair. */
-static void put_path(struct buf *b, pid_t pid, const uint64_t *args, unsigned dirfd_arg, unsigned path_arg,
-		     const char *suffix)
+/* Appends ,"path<suffix>":p,"abs<suffix>":... : p resolved against dirfd; p NULL if unreadable. */
+static void put_resolved(struct buf *b, pid_t pid, int dirfd, const char *p, const char *suffix)
 {
-	char path[PATH_MAX], abs[PATH_MAX];
-	int dirfd = dirfd_arg ? (int)args[dirfd_arg - 1] : AT_FDCWD;
-	const char *p = "";
-	if (path_arg)
-		p = mem_string(pid, args[path_arg - 1], path, sizeof path) < 0 ? NULL : path;
+	char abs[PATH_MAX];
 	bool resolved = p && resolve_path(pid, dirfd, p, abs, sizeof abs) == 0;
 	buf_fmt(b, ",\"path%s\":", suffix);
 	buf_str(b, p);
 	buf_fmt(b, ",\"abs%s\":", suffix);
 	buf_str(b, resolved ? abs : NULL);
+}
+
+/* The same for a (dirfd, path) argument pair. */
+static void put_path(struct buf *b, pid_t pid, const uint64_t *args, unsigned dirfd_arg, unsigned path_arg,
+		     const char *suffix)
+{
+	char path[PATH_MAX];
+	int dirfd = dirfd_arg ? (int)args[dirfd_arg - 1] : AT_FDCWD;
+	const char *p = "";
+	if (path_arg)
+		p = mem_string(pid, args[path_arg - 1], path, sizeof path) < 0 ? NULL : path;
+	put_resolved(b, pid, dirfd, p, suffix);
 }
 
 static void put_argv(struct buf *b, pid_t pid, unsigned word, uint64_t addr)
@@ -61,6 +71,27 @@ static void put_flags(struct buf *b, pid_t pid, const struct layout *l, const ui
 	buf_fmt(b, ",\"flags\":%llu", (unsigned long long)flags);
 }
 
+#define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
+
+/*
+ * bind's address: 1 with the path of an AF_UNIX socket (sun_path need not be NUL-terminated),
+ * 0 for other families and abstract sockets (not files), -1 if it could not be read.
+ */
+static int unix_path(pid_t pid, uint64_t addr, uint64_t addrlen, char path[static SUN_PATH_MAX + 1])
+{
+	struct sockaddr_un sun = {0};
+	size_t len = addrlen < sizeof sun ? (size_t)addrlen : sizeof sun;
+	if (len <= offsetof(struct sockaddr_un, sun_path))
+		return 0;
+	if (mem_read(pid, addr, &sun, len) != (ssize_t)len)
+		return -1;
+	if (sun.sun_family != AF_UNIX || !sun.sun_path[0])
+		return 0;
+	memcpy(path, sun.sun_path, SUN_PATH_MAX);
+	path[SUN_PATH_MAX] = 0;
+	return 1;
+}
+
 void event_begin(struct task *t, const struct __ptrace_syscall_info *si)
 {
 	const struct arch *a = arch_find(si->arch);
@@ -72,12 +103,31 @@ void event_begin(struct task *t, const struct __ptrace_syscall_info *si)
 	for (int i = 0; i < 6; i++)
 		args[i] = a->word == 4 ? (uint32_t)si->seccomp.args[i] : si->seccomp.args[i];
 
+	if (l->creds) {
+		t->redump = true;
+		return;
+	}
+	char sun_path[SUN_PATH_MAX + 1];
+	int sun = l->sockaddr ? unix_path(t->pid, args[l->sockaddr - 1], args[l->sockaddr], sun_path) : 0;
+	if (l->sockaddr && !sun)
+		return;
 	struct buf b = {0};
 	buf_fmt(&b, "\"syscall\":\"%s\"", e->name);
-	put_path(&b, t->pid, args, l->dirfd, l->path, "");
+	if (l->sockaddr) {
+		put_resolved(&b, t->pid, AT_FDCWD, sun < 0 ? NULL : sun_path, "");
+	} else {
+		put_path(&b, t->pid, args, l->dirfd, l->path, "");
+	}
 	if (l->path2)
 		put_path(&b, t->pid, args, l->dirfd2, l->path2, "2");
 	put_flags(&b, t->pid, l, args);
+	if (l->mode)
+		buf_fmt(&b, ",\"mode\":%llu", (unsigned long long)(unsigned)args[l->mode - 1]);
+	if (l->target) {
+		char target[PATH_MAX];
+		buf_raw(&b, ",\"target\":", 10);
+		buf_str(&b, mem_string(t->pid, args[l->target - 1], target, sizeof target) < 0 ? NULL : target);
+	}
 	if (l->argv)
 		put_argv(&b, t->pid, a->word, args[l->argv - 1]);
 	free(t->pending);

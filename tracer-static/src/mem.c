@@ -4,12 +4,17 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
+#include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 /* Any multiple of the page size works for splitting reads at page boundaries. */
 #define CHUNK 4096
+/* Bytes read per call with PTRACE_PEEKDATA: strings are short. */
+#define PEEK_MAX 256
 
 /* process_vm_readv needs CAP_SYS_PTRACE under older Docker seccomp profiles (20.10). */
 static bool use_proc_mem;
@@ -26,18 +31,44 @@ static ssize_t proc_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return n;
 }
 
+/*
+ * A tracee running under other ids than the tracer's (a worker that dropped privileges): only
+ * its tracer may read it, one word at a time, and only while it is dumpable (inject.h). Short
+ * reads are fine for the callers.
+ */
+static ssize_t peek_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	size_t done = 0;
+	if (len > PEEK_MAX)
+		len = PEEK_MAX;
+	while (done < len) {
+		uint64_t at = addr + done, base = at & ~(uint64_t)(sizeof(long) - 1);
+		errno = 0;
+		long word = ptrace(PTRACE_PEEKDATA, pid, (void *)(uintptr_t)base, 0);
+		if (errno)
+			break;
+		size_t off = (size_t)(at - base), n = sizeof word - off < len - done ? sizeof word - off : len - done;
+		memcpy((char *)buf + done, (char *)&word + off, n);
+		done += n;
+	}
+	return done ? (ssize_t)done : -1;
+}
+
 ssize_t mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
-	if (use_proc_mem)
-		return proc_mem_read(pid, addr, buf, len);
-	struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
-	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-	if (n >= 0 || (errno != EPERM && errno != ENOSYS))
-		return n;
-	n = proc_mem_read(pid, addr, buf, len);
-	/* Switch for good only if the syscall is what is denied, not this (non-dumpable) tracee. */
-	use_proc_mem = n >= 0;
-	return n;
+	ssize_t n = -1;
+	if (!use_proc_mem) {
+		struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+		n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (n >= 0 || (errno != EPERM && errno != ENOSYS))
+			return n;
+		n = proc_mem_read(pid, addr, buf, len);
+		/* Switch for good only if the syscall is what is denied, not this tracee. */
+		use_proc_mem = n >= 0;
+	} else {
+		n = proc_mem_read(pid, addr, buf, len);
+	}
+	return n >= 0 ? n : peek_read(pid, addr, buf, len);
 }
 
 int mem_string(pid_t pid, uint64_t addr, char *buf, size_t cap)
@@ -62,11 +93,51 @@ int mem_string(pid_t pid, uint64_t addr, char *buf, size_t cap)
 	return 0;
 }
 
+pid_t proc_status(pid_t pid, const char *key)
+{
+	char name[64], line[256];
+	pid_t value = -1;
+	size_t klen = strlen(key);
+	snprintf(name, sizeof name, "/proc/%d/status", pid);
+	FILE *f = fopen(name, "re");
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			value = atoi(line + klen + 1);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return value;
+}
+
+/*
+ * readlink of /proc/<pid>/{cwd,fd/N,exe} is allowed to the tracee's own ids (or CAP_SYS_PTRACE),
+ * checked against the caller's filesystem ids: a tracer running as root takes the ids of a tracee
+ * that dropped privileges for the time of the call (it keeps CAP_SETUID in a RUN step).
+ */
+static ssize_t readlink_as_owner(pid_t pid, const char *name, char *out, size_t cap)
+{
+	/* The real ids: the check wants the real, effective and saved ids all equal to ours. */
+	pid_t uid = proc_status(pid, "Uid"), gid = proc_status(pid, "Gid");
+	if (uid < 0 || gid < 0)
+		return -1;
+	setfsgid((gid_t)gid);
+	setfsuid((uid_t)uid);
+	ssize_t n = readlink(name, out, cap);
+	int err = errno;
+	setfsuid(geteuid());
+	setfsgid(getegid());
+	errno = err;
+	return n;
+}
+
 int proc_link(pid_t pid, const char *what, char *out, size_t cap)
 {
 	char name[64];
 	snprintf(name, sizeof name, "/proc/%d/%s", pid, what);
 	ssize_t n = readlink(name, out, cap - 1);
+	if (n < 0 && (errno == EACCES || errno == EPERM) && geteuid() == 0)
+		n = readlink_as_owner(pid, name, out, cap - 1);
 	if (n < 0)
 		return -1;
 	out[n] = 0;

@@ -10,6 +10,8 @@ ssize_t mem_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 /* Reads the NUL-terminated string at addr, truncated to cap - 1 bytes. -1 if unreadable. */
 int mem_string(pid_t pid, uint64_t addr, char *buf, size_t cap);
 
+/* The (first) number of the "Key:" line of /proc/<pid>/status, or -1. */
+pid_t proc_status(pid_t pid, const char *key);
 /* readlink("/proc/<pid>/<what>"), NUL-terminated. -1 on failure. */
 int proc_link(pid_t pid, const char *what, char *out, size_t cap);
 /*

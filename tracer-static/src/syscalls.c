@@ -18,6 +18,15 @@ const struct layout L_rename = {PATH(0), PATH2(1)};
 const struct layout L_renameat = {DIRFD(0), PATH(1), DIRFD2(2), PATH2(3)};
 const struct layout L_renameat2 = {DIRFD(0), PATH(1), DIRFD2(2), PATH2(3), FLAGS(4)};
 
+const struct layout L_link = {PATH(0), PATH2(1)};
+const struct layout L_linkat = {DIRFD(0), PATH(1), DIRFD2(2), PATH2(3), FLAGS(4)};
+const struct layout L_symlink = {TARGET(0), PATH(1)};
+const struct layout L_symlinkat = {TARGET(0), DIRFD(1), PATH(2)};
+const struct layout L_mknod = {PATH(0), MODE(1)};
+const struct layout L_mknodat = {DIRFD(0), PATH(1), MODE(2)};
+const struct layout L_bind = {SOCKADDR(1)};
+const struct layout L_creds = {.creds = true};
+
 const struct arch *arch_find(uint32_t audit)
 {
 	for (const struct arch *const *a = arches; *a; a++)

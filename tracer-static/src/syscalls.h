@@ -17,16 +17,23 @@
 #define PATH2(n) .path2 = (n) + 1
 #define FLAGS(n) .flags = (n) + 1
 #define ARGV(n) .argv = (n) + 1
+#define TARGET(n) .target = (n) + 1
+#define MODE(n) .mode = (n) + 1
+#define SOCKADDR(n) .sockaddr = (n) + 1
 
 struct layout {
 	unsigned char dirfd, path, dirfd2, path2, flags, argv;
+	unsigned char target; /* symlink's target: logged as given, never resolved */
+	unsigned char mode; /* mknod's file type and mode */
+	unsigned char sockaddr; /* bind: a struct sockaddr, followed by its length */
+	bool creds; /* a credential change: not logged, but the tracee is made dumpable again */
 	bool flags_in_how; /* openat2: the flags are the first u64 of struct open_how */
 	unsigned fixed_flags; /* flags the syscall implies (creat, lstat) */
 };
 
 extern const struct layout L_path, L_path_flags, L_path_lstat, L_creat, L_fd, L_at,
 	L_at_flags2, L_at_flags3, L_openat2, L_execve, L_execveat, L_rename, L_renameat,
-	L_renameat2;
+	L_renameat2, L_link, L_linkat, L_symlink, L_symlinkat, L_mknod, L_mknodat, L_bind, L_creds;
 
 struct sysent {
 	unsigned nr;

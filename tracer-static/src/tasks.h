@@ -2,7 +2,10 @@
 #ifndef SB_TASKS_H
 #define SB_TASKS_H
 
+#include "inject.h"
+
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct task {
@@ -14,6 +17,10 @@ struct task {
 	bool pending_exec;
 	bool started; /* its first stop was seen */
 	bool announced; /* its spawn was logged; until then it is held stopped */
+	bool redump; /* it is in a credential change: make it dumpable at the exit stop */
+	bool injecting; /* it runs the injected prctl; its registers are saved here */
+	struct saved_regs saved;
+	uint64_t held_signals; /* signals that arrived while injecting, sent again after it */
 };
 
 struct task *task_get(pid_t pid);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,28 +34,10 @@ static char *exe_of(pid_t pid)
 	return strdup(proc_link(pid, "exe", exe, sizeof exe) < 0 ? "" : exe);
 }
 
-/* The value of a "Key:\t<number>" line of /proc/<pid>/status, or -1. */
-static pid_t status_field(pid_t pid, const char *key)
-{
-	char name[64], line[256];
-	pid_t value = -1;
-	size_t klen = strlen(key);
-	snprintf(name, sizeof name, "/proc/%d/status", pid);
-	FILE *f = fopen(name, "re");
-	while (f && fgets(line, sizeof line, f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			value = atoi(line + klen + 1);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return value;
-}
-
 static _Noreturn void ptrace_unavailable(pid_t child, int err, bool unavailable_ok)
 {
 	char why[160];
-	pid_t tracer = status_field(child, "TracerPid");
+	pid_t tracer = proc_status(child, "TracerPid");
 	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
 	int scope = -1;
 	if (f) {
@@ -90,10 +73,10 @@ void tracer_attach(pid_t root, bool unavailable_ok)
 	t->started = t->announced = true;
 }
 
-/* With an event pending, stop again at the syscall's exit to learn its result. */
+/* With an event pending (or a credential change), stop again at the syscall's exit. */
 static void resume(struct task *t, int sig)
 {
-	ptrace(t->pending ? PTRACE_SYSCALL : PTRACE_CONT, t->pid, 0, sig);
+	ptrace(t->pending || t->redump || t->injecting ? PTRACE_SYSCALL : PTRACE_CONT, t->pid, 0, sig);
 }
 
 static int syscall_info(struct task *t, struct __ptrace_syscall_info *si)
@@ -112,11 +95,40 @@ static void on_seccomp(struct task *t)
 		event_begin(t, &si);
 }
 
+/* The exit stop of a credential change: have the tracee make itself dumpable (inject.h). */
+static void redump(struct task *t, const struct __ptrace_syscall_info *si)
+{
+	t->redump = false;
+	t->injecting = inject_start(t->pid, si->arch, &t->saved);
+}
+
+/* A stop of the injected prctl: at its exit, the tracee goes on as if nothing had happened. */
+static void on_injected_stop(struct task *t)
+{
+	struct __ptrace_syscall_info si;
+	if (syscall_info(t, &si) < 0 || si.op != PTRACE_SYSCALL_INFO_EXIT)
+		return;
+	inject_finish(t->pid, &t->saved);
+	t->injecting = false;
+	for (int sig = 1; sig <= 64; sig++)
+		if (t->held_signals & (1ull << (sig - 1)))
+			syscall(SYS_tgkill, t->tgid, t->pid, sig);
+	t->held_signals = 0;
+}
+
 static void on_syscall_exit(struct task *t)
 {
 	struct __ptrace_syscall_info si;
-	if (!t->pending || syscall_info(t, &si) < 0 || si.op != PTRACE_SYSCALL_INFO_EXIT)
+	if (t->injecting) {
+		on_injected_stop(t);
 		return;
+	}
+	if ((!t->pending && !t->redump) || syscall_info(t, &si) < 0 || si.op != PTRACE_SYSCALL_INFO_EXIT)
+		return;
+	if (t->redump) {
+		redump(t, &si);
+		return;
+	}
 	if (si.exit.rval >= -ERESTART_RESTARTBLOCK && si.exit.rval <= -ERESTARTSYS) {
 		free(t->pending);
 		t->pending = NULL;
@@ -187,8 +199,8 @@ static void first_stop(struct task *t)
 	}
 	held++;
 	/* Kept to release it if the parent dies before reporting the fork. */
-	t->tgid = status_field(t->pid, "Tgid");
-	t->ppid = status_field(t->pid, "PPid");
+	t->tgid = proc_status(t->pid, "Tgid");
+	t->ppid = proc_status(t->pid, "PPid");
 }
 
 static void on_stop(pid_t pid, int status)
@@ -201,6 +213,10 @@ static void on_stop(pid_t pid, int status)
 	case 0:
 		if (sig == (SIGTRAP | 0x80)) {
 			on_syscall_exit(t);
+			resume(t, 0);
+		} else if (t->injecting) {
+			/* Later: a handler would run with the injected registers and never come back. */
+			t->held_signals |= 1ull << (sig - 1);
 			resume(t, 0);
 		} else {
 			resume(t, sig); /* signal-delivery-stop: deliver it */

@@ -1,3 +1,4 @@
+import type { Warning } from "../reasons.js";
 import type { Resolver } from "../resolve.js";
 
 /** What the runtime-data rules look at. */
@@ -7,5 +8,7 @@ export interface RuleContext {
   objects: string[];
   /** Paths the counted trace touched, successfully or not. */
   traced: string[];
-  warn(message: string): void;
+  /** The entries and every program the counted trace executed, as spelled. */
+  programs: string[];
+  warn(warning: Warning): void;
 }

@@ -14,7 +14,7 @@ export async function nssModules(context: RuleContext, libdirs: string[]): Promi
     const candidates = libdirs.map((dir) => `${dir}/libnss_${service}.so.2`);
     const present = [];
     for (const path of candidates) if (await context.resolver.resolve(path)) present.push(path);
-    if (present.length === 0) context.warn(`rule nss: no libnss_${service}.so.2 for nsswitch.conf service ${service}`);
+    if (present.length === 0) context.warn({ kind: "nss-module-missing", service });
     modules.push(...present);
   }
   return modules;

@@ -1,10 +1,15 @@
 // Files that programs load at run time without any ELF reference, as data: when a rule
 // applies (a library in the closure, or a path the trace touched) its paths are added if they
 // exist. "$LIBDIR" stands for each directory holding a triggering library (or glibc's libc).
-// Globs follow glob.ts. The custom parts (NSS modules, message catalogs) are in sibling files.
+// Globs follow glob.ts. The custom parts (families of plugins and packages, NSS modules, message
+// catalogs) are in sibling files. Families come first: what they add may trigger the rest.
+// A user trims a rule with --skip-rule=<name>.
 import type { RuleContext } from "./context.js";
 import { messageCatalogs } from "./locale.js";
 import { nssModules } from "./nss.js";
+import { pluginDirectories } from "./plugins.js";
+import { programData } from "./program-data.js";
+import { pythonPackages } from "./python.js";
 
 export interface RuntimeRule {
   name: string;
@@ -19,11 +24,14 @@ export interface RuntimeRule {
 
 export const RUNTIME_RULES: RuntimeRule[] = [
   {
-    name: "nss",
-    library: /^libc\.so\.6$/,
-    paths: ["/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/host.conf", "/etc/gai.conf"],
-    more: nssModules,
+    // A program that read one zone (or /etc/localtime) reads another when TZ says so.
+    name: "zoneinfo",
+    traced: /^\/etc\/localtime$|^\/usr\/share\/zoneinfo(\/|$)/,
+    paths: ["/usr/share/zoneinfo/**", "/etc/localtime", "/etc/timezone"],
   },
+  { name: "plugins", paths: [], more: pluginDirectories },
+  { name: "python-packages", paths: [], more: pythonPackages },
+  { name: "program-data", paths: [], more: programData },
   {
     // Loading a module means iconv to a charset glibc does not build in, and the next run may
     // ask for another one. (Every setlocale() reads gconv-modules.cache: not a trigger.)
@@ -36,6 +44,12 @@ export const RUNTIME_RULES: RuntimeRule[] = [
     traced: /\/locale\/|\/locale-archive$/,
     paths: ["/usr/lib/locale/locale-archive", "/usr/lib/locale/C.utf8/**", "/usr/share/locale/locale.alias"],
     more: messageCatalogs,
+  },
+  {
+    name: "nss",
+    library: /^libc\.so\.6$/,
+    paths: ["/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/host.conf", "/etc/gai.conf"],
+    more: nssModules,
   },
   {
     name: "tls",
@@ -54,3 +68,11 @@ export const RUNTIME_RULES: RuntimeRule[] = [
     ],
   },
 ];
+
+export const RULE_NAMES = RUNTIME_RULES.map((rule) => rule.name);
+
+/** Throws, naming the known rules, when a name is not one of them. */
+export function checkRuleNames(names: string[]): void {
+  const unknown = names.find((name) => !RULE_NAMES.includes(name));
+  if (unknown !== undefined) throw new Error(`unknown rule "${unknown}": the rules are ${RULE_NAMES.join(", ")}`);
+}

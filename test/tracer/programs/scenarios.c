@@ -6,11 +6,16 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -90,6 +95,77 @@ static int relative(char **a)
 	check((int)syscall(SYS_fchdir, sub), "fchdir");
 	syscall(SYS_access, "nope", R_OK);
 	check((int)syscall(SYS_rename, "../b.txt", "../a.txt"), "rename back");
+	return 0;
+}
+
+static volatile sig_atomic_t signals;
+static volatile int pestering = 1;
+static pid_t main_tid;
+
+static void count_signal(int sig)
+{
+	(void)sig;
+	signals++;
+}
+
+static void *pester(void *arg)
+{
+	(void)arg;
+	while (pestering) {
+		syscall(SYS_tgkill, getpid(), main_tid, SIGUSR1);
+		usleep(50);
+	}
+	return NULL;
+}
+
+/*
+ * N credential calls (each one makes the tracer inject a prctl) while another thread keeps
+ * signalling this one: every call returns its own result, every handler runs, and the access
+ * after each call is logged. Prints the number of signals handled.
+ */
+static int creds_signals(char **a)
+{
+	int n = atoi(a[1]), failed = 0;
+	struct sigaction sa = {.sa_handler = count_signal, .sa_flags = SA_RESTART};
+	sigaction(SIGUSR1, &sa, NULL);
+	main_tid = (pid_t)syscall(SYS_gettid);
+	pthread_t t;
+	pthread_create(&t, NULL, pester, NULL);
+	for (int i = 0; i < n; i++) {
+		failed += syscall(SYS_setresuid, -1, -1, -1) != 0;
+		failed += syscall(SYS_setfsuid, -1) != (long)geteuid();
+		syscall(SYS_faccessat, AT_FDCWD, a[0], F_OK);
+	}
+	pestering = 0;
+	pthread_join(t, NULL);
+	printf("%d\n", (int)signals);
+	return failed;
+}
+
+static void bind_to(const struct sockaddr *addr, socklen_t len)
+{
+	int fd = check(socket(addr->sa_family, SOCK_STREAM, 0), "socket");
+	check(bind(fd, addr, len), "bind");
+	close(fd);
+}
+
+/* Files made in DIR (the cwd): hard links, symlinks, fifos, sockets; abstract and inet sockets. */
+static int made(char **a)
+{
+	check(chdir(a[0]), "chdir");
+	int dfd = check(open("sub", O_RDONLY | O_DIRECTORY), "open sub");
+	check((int)syscall(SYS_link, "a.txt", "hard"), "link");
+	check((int)syscall(SYS_linkat, AT_FDCWD, "a.txt", dfd, "hard", 0), "linkat");
+	check((int)syscall(SYS_symlink, "a.txt", "soft"), "symlink");
+	check((int)syscall(SYS_symlinkat, "../a.txt", dfd, "soft"), "symlinkat");
+	check((int)syscall(SYS_mknod, "fifo", S_IFIFO | 0600, 0), "mknod");
+	check((int)syscall(SYS_mknodat, dfd, "fifo", S_IFIFO | 0640, 0), "mknodat");
+	struct sockaddr_un path = {.sun_family = AF_UNIX, .sun_path = "sock"};
+	bind_to((struct sockaddr *)&path, sizeof path);
+	struct sockaddr_un abstract = {.sun_family = AF_UNIX, .sun_path = "\0abstract"};
+	bind_to((struct sockaddr *)&abstract, offsetof(struct sockaddr_un, sun_path) + 9);
+	struct sockaddr_in inet = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	bind_to((struct sockaddr *)&inet, sizeof inet);
 	return 0;
 }
 
@@ -173,7 +249,7 @@ static const struct {
 	{"dirfd-openat", dirfd_openat, 1}, {"openat2", openat2_how, 1},  {"execveat", empty_path_execveat, 2},
 	{"unlinked", unlinked, 1},         {"listdir", listdir, 1},   {"relative", relative, 1},
 	{"thread-exec", thread_exec, 2},   {"threads", threads, 2},   {"vfork-exec", vfork_exec, 2},
-	{"fork-storm", fork_storm, 2},
+	{"fork-storm", fork_storm, 2},     {"made", made, 1},         {"creds-signals", creds_signals, 2},
 };
 
 int main(int argc, char **argv)

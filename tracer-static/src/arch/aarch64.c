@@ -4,8 +4,11 @@
 #include <linux/audit.h>
 
 static const struct sysent aarch64[] = {
+	{33, "mknodat", &L_mknodat},
 	{34, "mkdirat", &L_at},
 	{35, "unlinkat", &L_at_flags2},
+	{36, "symlinkat", &L_symlinkat},
+	{37, "linkat", &L_linkat},
 	{38, "renameat", &L_renameat},
 	{48, "faccessat", &L_at_flags2},
 	{49, "chdir", &L_path},
@@ -14,6 +17,7 @@ static const struct sysent aarch64[] = {
 	{61, "getdents64", &L_fd},
 	{78, "readlinkat", &L_at},
 	{79, "newfstatat", &L_at_flags3},
+	{200, "bind", &L_bind},
 	{221, "execve", &L_execve},
 	{276, "renameat2", &L_renameat2},
 	{281, "execveat", &L_execveat},
