@@ -65,31 +65,47 @@ export async function stampTimes(tree: string, source: string, o: StampOptions):
   const files: Entry[] = [];
   const dirs: { path: string; time: bigint }[] = [];
   const clamp = (t: bigint) => (o.clamp !== undefined && t > o.clamp ? o.clamp : t);
+  const [inTree, inSource] = [under(tree), under(source)];
+  const payload = asBytes(o.payload);
 
   // `sourcePath`: the same directory in the source, if its parent there is a real directory
   // (so no symlink is ever followed in the source).
   const walk = async (path: string, sourcePath: string | undefined): Promise<void> => {
-    const original = sourcePath === undefined ? undefined : await lstat(source + sourcePath, { bigint: true }).catch(() => undefined);
-    const inSource = original?.isDirectory() ? sourcePath : undefined;
-    for (const name of (await readdir(tree + path)).sort()) {
+    const original = sourcePath === undefined ? undefined : await lstat(inSource(sourcePath), { bigint: true }).catch(() => undefined);
+    const sourceDir = original?.isDirectory() ? sourcePath : undefined;
+    for (const name of (await readdir(inTree(path), { encoding: "latin1" })).sort()) {
       const child = `${path}/${name}`;
-      const st = await lstat(tree + child, { bigint: true });
+      const st = await lstat(inTree(child), { bigint: true });
       if (!st.isDirectory()) files.push({ path: child, ino: st.ino, nlink: st.nlink, mtimeNs: st.mtimeNs });
-      else await walk(child, child === o.payload ? "" : inSource === undefined ? undefined : `${inSource}/${name}`);
+      else await walk(child, child === payload ? "" : sourceDir === undefined ? undefined : `${sourceDir}/${name}`);
     }
-    dirs.push({ path, time: original && inSource !== undefined ? clamp(original.mtimeNs) : o.own });
+    dirs.push({ path, time: original && sourceDir !== undefined ? clamp(original.mtimeNs) : o.own });
   };
-  await walk("", o.payload === "" ? "" : undefined);
+  await walk("", payload === "" ? "" : undefined);
 
-  await clampFiles(tree, files, clamp);
-  for (const d of dirs) await setTime(tree + (d.path || "/"), d.time);
+  await clampFiles(inTree, files, clamp);
+  for (const d of dirs) await setTime(inTree(d.path || "/"), d.time);
+}
+
+/**
+ * Paths inside the walk are their bytes, one character each (latin1): names need not be UTF-8
+ * (closure/fs.ts), and what readdir decodes as UTF-8 could not be found again.
+ */
+function asBytes(path: string): string {
+  return Buffer.from(path).toString("latin1");
+}
+
+/** A root directory's path joined with such a path, as the Buffer fs calls take. */
+function under(root: string): (path: string) => Buffer {
+  const prefix = Buffer.from(root);
+  return (path) => Buffer.concat([prefix, Buffer.from(path, "latin1")]);
 }
 
 /**
  * A portable bundle's files are hard links into its content store; on overlayfs, changing one
  * link's time copies that link alone up, so the others are linked to it again.
  */
-async function clampFiles(tree: string, files: Entry[], clamp: (t: bigint) => bigint): Promise<void> {
+async function clampFiles(at: (path: string) => Buffer, files: Entry[], clamp: (t: bigint) => bigint): Promise<void> {
   const links = new Map<bigint, string[]>();
   for (const f of files) if (f.nlink > 1n) links.set(f.ino, [...(links.get(f.ino) ?? []), f.path]);
   const done = new Set<bigint>();
@@ -97,17 +113,17 @@ async function clampFiles(tree: string, files: Entry[], clamp: (t: bigint) => bi
     const time = clamp(f.mtimeNs);
     if (time === f.mtimeNs || done.has(f.ino)) continue;
     done.add(f.ino);
-    await setTime(tree + f.path, time);
+    await setTime(at(f.path), time);
     for (const other of links.get(f.ino) ?? []) {
       if (other === f.path) continue;
-      await unlink(tree + other);
-      await link(tree + f.path, tree + other);
+      await unlink(at(other));
+      await link(at(f.path), at(other));
     }
   }
 }
 
 /** Node takes seconds as a double: near a microsecond, never rounded into the next second. */
-function setTime(path: string, ns: bigint): Promise<void> {
+function setTime(path: Buffer, ns: bigint): Promise<void> {
   const seconds = Number(ns / 1000n) / 1e6;
   return lutimes(path, seconds, seconds);
 }

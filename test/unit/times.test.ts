@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { stampTimes } from "../../frontend/assemble/times.js";
 
 const S = 1_000_000_000n;
-const seconds = (path: string) => lstatSync(path, { bigint: true }).mtimeNs / S;
+const seconds = (path: string | Buffer) => lstatSync(path, { bigint: true }).mtimeNs / S;
 
 /** Makes the paths under `root` (a trailing / for a directory, "->" for a symlink) with these times in seconds. */
 function tree(root: string, paths: Record<string, number>): string {
@@ -73,5 +73,21 @@ describe("stampTimes", () => {
     expect([a.ino, a.nlink, a.mtimeMs]).toEqual([data.ino, 3, 500_000]);
     expect(b.ino).toBe(a.ino);
     expect(["data", "payload"].map((p) => seconds(join(d.tree, p)))).toEqual([7n, 50n]);
+  });
+
+  it("finds names that are not UTF-8, in the tree and in the source", async () => {
+    const d = dirs();
+    tree(d.source, { "/": 50 });
+    tree(d.tree, { "/": 9 });
+    const name = Buffer.from("d\xe9r", "latin1");
+    const [inSource, inTree] = [d.source, d.tree].map((root) => Buffer.concat([Buffer.from(`${root}/`), name]));
+    mkdirSync(inSource);
+    utimesSync(inSource, 100, 100);
+    mkdirSync(inTree);
+    writeFileSync(Buffer.concat([inTree, Buffer.from("/f\xff", "latin1")]), "x");
+    lutimesSync(Buffer.concat([inTree, Buffer.from("/f\xff", "latin1")]), 800, 800);
+    await stampTimes(d.tree, d.source, { payload: "", own: 7n * S, clamp: 500n * S });
+    expect(seconds(inTree)).toBe(100n);
+    expect(lstatSync(Buffer.concat([inTree, Buffer.from("/f\xff", "latin1")])).mtimeMs).toBe(500_000);
   });
 });
