@@ -1,6 +1,6 @@
 // sidebundle-pack: payload files become hard links into data/<sha256>, one data file per content
 // and time.
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, lutimesSync, mkdirSync, readFileSync, readlinkSync, realpathSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTracer, removeTempDirs } from "../tracer/helpers.js";
@@ -96,6 +96,7 @@ describe("packing links that would leave the bundle", () => {
     b.write("/etc/ssl/certs/ca.pem", "ca\n", 0o644);
     b.write("/etc/ssl/openssl.cnf", "cnf\n", 0o644);
     for (const [path, target] of Object.entries(links)) b.link(path, target);
+    lutimesSync(b.path("/usr/lib/ssl/certs"), 1_600_000_000, 1_600_000_000);
     b.link("/usr/share/kept", "../lib/ssl");
     const list = join(b.root, "LIST");
     writeFileSync(list, Object.keys(links).map((p) => `symlink ${p}\n`).join(""));
@@ -112,6 +113,10 @@ describe("packing links that would leave the bundle", () => {
     expect(readFileSync(b.path("/usr/lib/ssl/certs/ca.pem"), "utf8")).toBe("ca\n");
     expect(realpathSync(b.path("/usr/share/root"))).toBe(realpathSync(join(b.root, "payload")));
     expect(readlinkSync(b.path("/usr/share/kept"))).toBe("../lib/ssl");
+  });
+
+  it("keep the old links' times", () => {
+    expect(lstatSync(b.path("/usr/lib/ssl/certs")).mtimeMs).toBe(1_600_000_000_000);
   });
 });
 

@@ -6,6 +6,7 @@
 #include "paths.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,12 +85,14 @@ static size_t normalise(char out[PATH_MAX], size_t len, const char *target, cons
 }
 
 /* A symlink at payload `path` whose target is absolute, or climbs above the root, would point out
- * of the bundle: it becomes a relative link to the same place inside the payload. */
+ * of the bundle: it becomes a relative link to the same place inside the payload, with the old
+ * link's times (the bundle keeps its source's). */
 static void pack_symlink(const char *root, const char *path)
 {
 	char link[PATH_MAX], target[PATH_MAX], resolved[PATH_MAX], relative[PATH_MAX];
 	path_of(link, root, "/payload", path);
-	ssize_t n = readlink(link, target, sizeof target - 1);
+	struct stat st;
+	ssize_t n = lstat(link, &st) < 0 ? -1 : readlink(link, target, sizeof target - 1);
 	if (n < 0)
 		die(EXIT_PACK_FAILED, "%s: %s", link, strerror(errno));
 	target[n] = '\0';
@@ -109,6 +112,9 @@ static void pack_symlink(const char *root, const char *path)
 		die(EXIT_PACK_FAILED, "%s: link target too long", link);
 	if (unlink(link) < 0 || symlink(relative, link) < 0)
 		die(EXIT_PACK_FAILED, "cannot make %s a link to %s: %s", link, relative, strerror(errno));
+	const struct timespec times[2] = {st.st_atim, st.st_mtim};
+	if (utimensat(AT_FDCWD, link, times, AT_SYMLINK_NOFOLLOW) < 0)
+		die(EXIT_PACK_FAILED, "cannot set the time of %s: %s", link, strerror(errno));
 }
 
 static int is_sha256(const char *s, size_t len)
