@@ -58,7 +58,8 @@ interface Entry {
 
 /**
  * Files and symlinks keep their time (the source's, copied), clamped; directories take the
- * source's directory at the same path, clamped, or `own` where the source has none. Files
+ * source's directory at the same path, clamped, or `own` where the source has none (or it is the
+ * source's root). Files
  * first: re-linking a hard link (below) writes into its directory.
  */
 export async function stampTimes(tree: string, source: string, o: StampOptions): Promise<void> {
@@ -79,7 +80,9 @@ export async function stampTimes(tree: string, source: string, o: StampOptions):
       if (!st.isDirectory()) files.push({ path: child, ino: st.ino, nlink: st.nlink, mtimeNs: st.mtimeNs });
       else await walk(child, child === payload ? "" : sourceDir === undefined ? undefined : `${sourceDir}/${name}`);
     }
-    dirs.push({ path, time: original && sourceDir !== undefined ? clamp(original.mtimeNs) : o.own });
+    // The source's root is no layer's (its time varies from build to build): it is dated `own`.
+    const fromSource = original && sourceDir !== undefined && sourceDir !== "";
+    dirs.push({ path, time: fromSource ? clamp(original.mtimeNs) : o.own });
   };
   await walk("", payload === "" ? "" : undefined);
 
