@@ -3,12 +3,15 @@
 // <prefix>/data/<sha256> the content store the payload files are hard links into, and
 // <prefix>/manifest.lock. Absolute symlinks would point out of the bundle wherever it is copied:
 // sidebundle-pack makes them relative links to the same place in the payload, so the payload
-// holds exactly the plan's paths.
+// holds exactly the plan's paths. Payload files keep their source's times, as in assemble.ts: the
+// store links files of one time only.
+import { posix } from "node:path";
 import { FileActions, State, type OpOptions, type Platform } from "../../llb/index.js";
 import type { LaunchSpec, Plan } from "../closure/index.js";
 import { TOOLS_DIR, toolsState } from "../trace/tools.js";
 import { pathBytes, pathComponents } from "../closure/fs.js";
 import { includePattern, plannedDirs } from "./assemble.js";
+import { stampRun, type Times } from "./times.js";
 
 export interface PortableOptions {
   manifest: string;
@@ -19,7 +22,9 @@ export interface PortableOptions {
   launches: ReadonlyMap<string, LaunchSpec>;
   /** Where the bundle goes in the image ("/" for its root). */
   prefix: string;
-  timestamp: bigint;
+  times: Times;
+  /** The frontend's image, which runs the times op. */
+  image: State;
   platform: Platform;
 }
 
@@ -37,14 +42,13 @@ export function assemblePortable(source: State, plan: Plan, opts: PortableOption
     },
     { ...op, customName: `${op.customName} (deduplicate)` },
   ).root;
-  // Only the layout is kept (the exec may leave mount points behind), every time fixed.
-  const stamped = FileActions.empty().copy(packed, "/", opts.prefix, {
-    includePatterns: TOP_LEVEL,
-    dirCopyContents: true,
-    createDestPath: true,
-    timestamp: opts.timestamp,
-  });
-  return State.scratch().file(stamped, op);
+  // Only the layout is kept (the exec may leave mount points behind), at the prefix, whose
+  // parent directories the times op dates too.
+  const copy = FileActions.empty().copy(packed, "/", opts.prefix, { includePatterns: TOP_LEVEL, dirCopyContents: true, createDestPath: true });
+  const layout = State.scratch().file(copy, { ...op, customName: `${op.customName} (layout)` });
+  const payload = posix.join(opts.prefix, "payload");
+  const stamped = stampRun({ image: opts.image, tree: layout, source, options: { ...opts.times, payload } }, { ...op, customName: `${op.customName} (times)` });
+  return State.scratch().file(FileActions.empty().copy(stamped, "/", "/", { dirCopyContents: true }), op);
 }
 
 function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActions {
@@ -58,12 +62,13 @@ function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActi
   }
   for (const d of opts.mkdir) actions = actions.mkdir(`/payload${d.path}`, d.mode, { parents: true });
   actions = actions.mkdir("/bin", 0o755).mkdir("/launch", 0o755);
+  const timestamp = opts.times.own;
   for (const [name, spec] of opts.launches) {
     actions = actions
-      .copy(launcher, "/sidebundle-launch", `/bin/${name}`)
-      .mkfile(`/launch/${name}`, 0o644, launchConfig(spec));
+      .copy(launcher, "/sidebundle-launch", `/bin/${name}`, { timestamp })
+      .mkfile(`/launch/${name}`, 0o644, launchConfig(spec), { timestamp });
   }
-  return actions.mkfile("/manifest.lock", 0o644, opts.manifest).mkfile(PACK_LIST, 0o644, packList(plan, opts.digests));
+  return actions.mkfile("/manifest.lock", 0o644, opts.manifest, { timestamp }).mkfile(PACK_LIST, 0o644, packList(plan, opts.digests));
 }
 
 /**

@@ -24,13 +24,13 @@ interface Built {
 export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, source: DockerfileSource, df: Dockerfile): Promise<Result> {
   // Everything that can fail without building fails before any BUNDLE runs.
   const bundles = neededBundles(df, targetStage(df, opts.target));
-  const timestamp = epoch(opts);
+  const sourceDateEpoch = epoch(opts);
   // Named contexts (context:<name>=input:<key>) arrived with BuildKit 0.10, as did Warn.
   if (bundles.length && !(await gw.hasCapID("FrontendAPICaps", "gateway.warnings"))) {
     throw errorAt(df, bundles[0].ins, "BUNDLE needs BuildKit 0.10 or later (Docker 23.0 or later): this engine has no named build contexts");
   }
   const limit = bundles.length ? commandLimit(df, bundles[0].ins, opts) : DEFAULT_LIMIT_MS;
-  const ctx: BundleContext = { gw, opts, df, platform: targetPlatform(opts.platform, await gw.ping()), timestamp, limit };
+  const ctx: BundleContext = { gw, opts, df, platform: targetPlatform(opts.platform, await gw.ping()), epoch: sourceDateEpoch, limit };
   const runs = new Map<Instruction, Promise<Built>>();
   for (const [n, needed] of bundles.entries()) {
     const deps = dependencies(df, bundles, needed);
@@ -95,7 +95,7 @@ function startsStage(df: Dockerfile, ins: Instruction): Instruction | undefined 
  */
 function imageConfig(ctx: BundleContext, ins: Instruction, env: string[]): string {
   const p = ctx.platform;
-  const created = ctx.opts["build-arg:SOURCE_DATE_EPOCH"] !== undefined ? new Date(Number(ctx.timestamp / 1_000_000n)).toISOString() : undefined;
+  const created = ctx.epoch !== undefined ? new Date(Number(ctx.epoch / 1_000_000n)).toISOString() : undefined;
   const history = [{ created, created_by: `BUNDLE ${ins.args}`, comment: "sidebundle" }];
   const config = { architecture: p.Architecture, os: p.OS, variant: p.Variant, created, history, config: { Env: env } };
   return Buffer.from(JSON.stringify(config)).toString("base64");
@@ -119,10 +119,13 @@ function commandLimit(df: Dockerfile, first: Instruction, opts: FrontendOptions)
 /** The last second an image config's RFC 3339 time can hold (year 9999), as BuildKit's encoder. */
 const LAST_EPOCH = 253_402_300_799n;
 
-/** SOURCE_DATE_EPOCH in nanoseconds; a value the builtin frontend would fail on is an error now. */
-function epoch(opts: FrontendOptions): bigint {
+/**
+ * SOURCE_DATE_EPOCH in nanoseconds, when it is given; a value the builtin frontend would fail on
+ * is an error now.
+ */
+function epoch(opts: FrontendOptions): bigint | undefined {
   const value = opts["build-arg:SOURCE_DATE_EPOCH"];
-  if (value === undefined || value === "") return 0n;
+  if (value === undefined || value === "") return undefined;
   if (!/^\d+$/.test(value)) throw new FrontendError(`SOURCE_DATE_EPOCH=${value} is not a number of seconds since 1970`);
   if (BigInt(value) > LAST_EPOCH) throw new FrontendError(`SOURCE_DATE_EPOCH=${value} is after the year 9999, which an image's creation time cannot hold`);
   return BigInt(value) * 1_000_000_000n;

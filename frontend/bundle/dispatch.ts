@@ -18,7 +18,8 @@ import { readResolution, resolveRun } from "../resolve/resolve-run.js";
 import type { Resolved, TraceFailure } from "../resolve/resolution.js";
 import { RefFS } from "../source/ref-fs.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
-import { OWN_DIRS, STDERR_TAIL } from "../trace/tools.js";
+import { numericUser } from "../source/user.js";
+import { OWN_DIRS, RESULT_DIR, STDERR_TAIL } from "../trace/tools.js";
 import { traceRun } from "../trace/trace-run.js";
 import { ending, failureReport, missingFiles, passed, payloadRoot, readOutcome, testRun } from "../verify/test-run.js";
 
@@ -27,8 +28,8 @@ export interface BundleContext {
   opts: FrontendOptions;
   df: Dockerfile;
   platform: Platform;
-  /** Nanoseconds since the epoch for every file written (SOURCE_DATE_EPOCH, else 0). */
-  timestamp: bigint;
+  /** SOURCE_DATE_EPOCH in nanoseconds, when it is given. */
+  epoch?: bigint;
   /** Milliseconds a --trace (without --trace-timeout) or a --test may run. */
   limit: number;
 }
@@ -52,24 +53,28 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
   const traces = spec.traces.map((cmd) => traceRun(src, spec, cmd, ctx.limit, ctx.platform, steps.next(`trace: ${cmd.text}`)));
-  const resolved = await resolve(ctx, ins, spec, src, traces, steps.next("resolve closure"));
+  const image = await frontendImage().catch((err: Error) => {
+    throw errorAt(ctx.df, ins, err.message);
+  });
+  const resolved = await resolve(ctx, ins, spec, src, image, traces, steps.next("resolve closure"));
   checkDirs(ctx, ins, spec, resolved.plan);
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
-  const bundle = assembleLayout(ctx, spec, src, resolved, launchNames, op);
+  const bundle = assembleLayout(ctx, spec, src, image, resolved, launchNames, op);
   const def = bundle.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
   const untraced = resolved.untraced ? [`tracing is unavailable here (${resolved.untraced}): the bundle holds what static analysis finds; add what the programs load at run time with --include`] : [];
   await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings.map(describeWarning)]);
-  for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, steps.next(`test: ${cmd.text}`));
+  const user = spec.tests.length ? await testUser(ctx, ins, src) : undefined;
+  for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
   return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
 }
 
 /** Runs one --test in the bundle; a failure names what the bundle lacks that the source has. */
-async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, bundle: State, resolved: Resolved, cmd: Command, op: OpOptions): Promise<void> {
+async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, bundle: State, resolved: Resolved, cmd: Command, user: string | undefined, op: OpOptions): Promise<void> {
   const limit = spec.testTimeout ?? ctx.limit;
-  const run = (traced: boolean, o: OpOptions) => readOutcome(ctx.gw, testRun(bundle, src, spec, cmd, { limit, traced }, ctx.platform, o));
+  const run = (traced: boolean, o: OpOptions) => readOutcome(ctx.gw, testRun(bundle, src, spec, cmd, { limit, traced, user }, ctx.platform, o));
   let outcome = await run(true, op);
   // Where ptrace is denied the command did not run: it runs again, untraced.
   if (outcome.untraced) outcome = { ...(await run(false, { ...op, customName: `${op.customName} (untraced)` })), untraced: outcome.untraced };
@@ -88,6 +93,15 @@ function checkDirs(ctx: BundleContext, ins: Instruction, spec: BundleSpec, plan:
   }
 }
 
+/** The stage's USER as `uid:gid`, resolved in the source (the bundle may have no /etc/passwd). */
+async function testUser(ctx: BundleContext, ins: Instruction, src: Source): Promise<string | undefined> {
+  if (!src.config.User) return undefined;
+  const user = await numericUser(new RefFS(ctx.gw, src.ref), src.config.User).catch((err: Error) => {
+    throw errorAt(ctx.df, ins, `BUNDLE: --test: ${err.message}`);
+  });
+  return `${user.uid}:${user.gid}`;
+}
+
 /** Each entry's launcher is bin/<its name>, so no two entries may share one. */
 function launcherNames(df: Dockerfile, ins: Instruction, spec: BundleSpec): Map<string, string> {
   const names = new Map<string, string>();
@@ -99,7 +113,7 @@ function launcherNames(df: Dockerfile, ins: Instruction, spec: BundleSpec): Map<
   return names;
 }
 
-async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, traces: State[], op: OpOptions): Promise<Resolved> {
+async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, image: State, traces: State[], op: OpOptions): Promise<Resolved> {
   const request = {
     entries: spec.entries,
     env: envRecord(src.config.Env),
@@ -113,14 +127,11 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
     baseDirs: spec.layout !== "portable",
     traceTimeoutKeeps: spec.traceTimeout !== undefined,
   };
-  const image = await frontendImage().catch((err: Error) => {
-    throw errorAt(ctx.df, ins, err.message);
-  });
   const resolution = await readResolution(ctx.gw, resolveRun({ image, source: src.state, traces, request }, op));
   if ("error" in resolution) throw errorAt(ctx.df, ins, `BUNDLE: ${resolution.error}`);
   if ("traceFailed" in resolution) {
     const f = resolution.traceFailed;
-    const stderr = await (await RefFS.solve(ctx.gw, traces[f.trace])).readText(`/${STDERR_TAIL}`);
+    const stderr = await (await RefFS.solve(ctx.gw, traces[f.trace])).readText(`${RESULT_DIR}/${STDERR_TAIL}`);
     throw errorAt(ctx.df, ins, `BUNDLE: ${traceFailure(spec, f, stderr, ctx.limit)}`);
   }
   return resolution;
@@ -135,16 +146,20 @@ function traceFailure(spec: BundleSpec, f: TraceFailure, stderr: string, limit: 
   return `${cmd} exited with status ${f.status}${stderr ? `; its error output ended with ${JSON.stringify(ending(stderr))}` : ""}`;
 }
 
-function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, resolved: Resolved, launchNames: Map<string, string> | undefined, op: OpOptions): State {
+function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, image: State, resolved: Resolved, launchNames: Map<string, string> | undefined, op: OpOptions): State {
   const { plan } = resolved;
+  // What the bundle adds is dated SOURCE_DATE_EPOCH (else 0); nothing is later than it.
+  const times = { own: ctx.epoch ?? 0n, clamp: ctx.epoch };
   const digests = new Map(Object.entries(resolved.digests));
-  const text = manifest(plan, digests, { source: spec.from, entries: spec.entries });
+  const sourceDateEpoch = ctx.epoch === undefined ? undefined : Number(ctx.epoch / 1_000_000_000n);
+  const text = manifest(plan, digests, { source: spec.from, entries: spec.entries, sourceDateEpoch });
   if (!launchNames) {
     const installTo = spec.installTo ? { dir: spec.installTo, entries: installed(spec.entries, plan) } : undefined;
-    return assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, timestamp: ctx.timestamp }, op);
+    return assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, times, image }, op);
   }
   const launches = new Map(Object.entries(resolved.launches ?? {}).map(([entry, launch]) => [launchNames.get(entry)!, launch]));
-  return assemblePortable(src.state, plan, { manifest: text, digests, launches, mkdir: spec.mkdir, prefix: spec.prefix, timestamp: ctx.timestamp, platform: ctx.platform }, op);
+  const options = { manifest: text, digests, launches, mkdir: spec.mkdir, prefix: spec.prefix, times, image, platform: ctx.platform };
+  return assemblePortable(src.state, plan, options, op);
 }
 
 /** Warnings are attached to the assemble vertex, which the client has just seen. */

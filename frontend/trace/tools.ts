@@ -6,6 +6,8 @@ import { FileActions, State, type Network, type OpOptions, type Platform } from 
 export const TOOLS_DIR = "/.sidebundle-tools";
 /** Where a tool run writes what the frontend reads back. */
 export const OUT_DIR = "/.sidebundle-out";
+/** Where those files are in the run's result (runTraced). */
+export const RESULT_DIR = "/out";
 export const TRACE_LOG = "trace.jsonl";
 /** The end of the command's stderr, which a failure quotes (the step's log may be cached away). */
 export const STDERR_TAIL = "stderr";
@@ -51,7 +53,17 @@ export interface TracedRun {
   platform: Platform;
 }
 
-/** Runs a command under the tracer; the result is the output directory (/trace.jsonl, /stderr). */
+/**
+ * A directory any user can write: the tracer runs as the stage's USER, as RUN would, and a
+ * mount's own root is root's, 0755. A copy's mode is set as given (mkdir's passes the umask).
+ */
+function writableDir(): State {
+  const op = { customName: "[internal] sidebundle: output directory" };
+  const dir = State.scratch().file(FileActions.empty().mkdir(RESULT_DIR, 0o755, { timestamp: 0n }), op);
+  return State.scratch().file(FileActions.empty().copy(dir, RESULT_DIR, RESULT_DIR, { mode: 0o777, timestamp: 0n }), op);
+}
+
+/** Runs a command under the tracer; the result holds the log and the stderr tail in RESULT_DIR. */
 export function runTraced(r: TracedRun, op: OpOptions): State {
   const args = [TRACER, "--output", `${OUT_DIR}/${TRACE_LOG}`, "--stderr-tail", `${OUT_DIR}/${STDERR_TAIL}`, ...r.tracerArgs];
   if (r.stdin !== undefined) args.push("--stdin-file", STDIN_FILE);
@@ -64,7 +76,7 @@ export function runTraced(r: TracedRun, op: OpOptions): State {
       network: r.network,
       mounts: [
         { dest: TOOLS_DIR, from: toolsState(["sidebundle-trace", ...(r.tools ?? [])], r.stdin === undefined ? {} : { stdin: r.stdin }), readonly: true },
-        { dest: OUT_DIR },
+        { dest: OUT_DIR, from: writableDir(), selector: RESULT_DIR },
       ],
       platform: r.platform,
     },

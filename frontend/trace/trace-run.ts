@@ -6,7 +6,7 @@ import type { Source } from "../source/source.js";
 import { runTraced } from "./tools.js";
 
 /**
- * The state whose /trace.jsonl is the command's trace log. It runs for --trace-timeout (a server
+ * The state whose RESULT_DIR/trace.jsonl is the command's trace log. It runs for --trace-timeout (a server
  * stopped then is a success: what it touched is kept), else for at most `limit` milliseconds.
  */
 export function traceRun(src: Source, spec: BundleSpec, cmd: Command, limit: number, platform: Platform, op: OpOptions): State {

@@ -6,7 +6,7 @@ import { formatDuration, type BundleSpec, type Command } from "../dockerfile/bun
 import type { Gateway } from "../gateway/client.js";
 import { RefFS } from "../source/ref-fs.js";
 import type { Source } from "../source/source.js";
-import { isUnder, OUT_DIR, OWN_DIRS, STDERR_TAIL, TOOLS_DIR, TRACE_LOG, runTraced } from "../trace/tools.js";
+import { isUnder, OUT_DIR, OWN_DIRS, RESULT_DIR, STDERR_TAIL, TOOLS_DIR, TRACE_LOG, runTraced } from "../trace/tools.js";
 import { unavailableReason } from "../trace/unavailable.js";
 
 const STDOUT = "stdout";
@@ -24,15 +24,20 @@ export interface TestOutcome {
   untraced?: string;
 }
 
-export interface TestLimits {
+export interface TestRunOptions {
   /** Milliseconds the test may run (its --test-timeout, else the default). */
   limit: number;
   /** Untraced, the test runs where ptrace is denied, but its misses are unknown. */
   traced: boolean;
+  /**
+   * The stage's USER as `uid:gid` (source/user.ts): the bundle need not have the source's
+   * /etc/passwd.
+   */
+  user?: string;
 }
 
 /** The test's output state: the trace log and the command's stdout. */
-export function testRun(bundle: State, src: Source, spec: BundleSpec, cmd: Command, how: TestLimits, platform: Platform, op: OpOptions): State {
+export function testRun(bundle: State, src: Source, spec: BundleSpec, cmd: Command, how: TestRunOptions, platform: Platform, op: OpOptions): State {
   // Shell form runs through a shell, as RUN does; the bundle's own paths stay the bundle's.
   // $0 is "sh": the shell's own messages then name no path of ours.
   const argv = cmd.shell ? [`${TOOLS_DIR}/${SHELL}`, "-c", cmd.text, SHELL] : cmd.argv;
@@ -48,7 +53,7 @@ export function testRun(bundle: State, src: Source, spec: BundleSpec, cmd: Comma
       stdin: spec.testStdin,
       env: testEnv(src, spec),
       cwd: src.config.WorkingDir || "/",
-      user: src.config.User || undefined,
+      user: how.user,
       network: "none",
       platform,
     },
@@ -76,11 +81,11 @@ function portableRoot(spec: BundleSpec): string {
 
 export async function readOutcome(gw: Gateway, out: State): Promise<TestOutcome> {
   const fs = await RefFS.solve(gw, out);
-  const log = await fs.readText(`/${TRACE_LOG}`);
+  const log = await fs.readText(`${RESULT_DIR}/${TRACE_LOG}`);
   const untraced = unavailableReason([log]);
   if (untraced) return { status: -1, timedOut: false, stdout: "", stderr: "", events: [], untraced };
   const events = parseTrace(log);
-  const [stdout, stderr] = await Promise.all([fs.readText(`/${STDOUT}`), fs.readText(`/${STDERR_TAIL}`)]);
+  const [stdout, stderr] = await Promise.all([fs.readText(`${RESULT_DIR}/${STDOUT}`), fs.readText(`${RESULT_DIR}/${STDERR_TAIL}`)]);
   const end = events.find((e) => e.type === "end");
   return { status: end?.type === "end" ? end.status : -1, timedOut: end?.type === "end" && end.timedOut, stdout, stderr, events };
 }

@@ -79,6 +79,41 @@ describe.each(cases)("portable: $name", (c) => {
   });
 });
 
+describe("portable: times", () => {
+  const PY = "/usr/lib/python3.11/json/__init__.py";
+  const fatTime = async (path: string) => {
+    const run = await docker(["run", "--rm", "--network", "none", "--entrypoint", "python3", FAT, "-c", `import os; print(os.lstat("${path}").st_mtime_ns)`]);
+    return BigInt(run.stdout.trim());
+  };
+
+  it("payload files keep the source's times: Python uses the bundled .pyc files", async () => {
+    expect(statSync(join(out, "payload", PY), { bigint: true }).mtimeNs).toBe(await fatTime(PY));
+    const run = await runProgram(join(out, "bin/python3"), ["-v", "-c", "import json, decimal"], { env: { PATH: "/usr/bin:/bin" } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/json\/__pycache__\/__init__\.cpython-311\.pyc matches /);
+    expect(run.stderr).not.toMatch(/bytecode is stale/);
+  });
+
+  it("with SOURCE_DATE_EPOCH, later times become it and the store's hard links stay", async () => {
+    // In an image: the local exporter itself dates every file SOURCE_DATE_EPOCH.
+    const epoch = 1_700_000_000n * 1_000_000_000n;
+    // The bundle's steps run: BuildKit's cache compares contents, not times.
+    const build = ["buildx", "build", "--quiet", "--no-cache-filter=stage-1", "--build-arg", "SOURCE_DATE_EPOCH=1700000000", EXAMPLE];
+    const id = (await dockerOk(build)).stdout.trim();
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.lock"), "utf8"));
+    const sha = manifest.paths.find((p: { path: string }) => p.path === "/usr/local/bin/wordfreq").sha256;
+    const paths = ["/payload/usr/local/bin/wordfreq", `/data/${sha}`, "/payload/usr/bin/python3", "/payload/usr/lib/python3.11"];
+    const script = "import json, os, sys; print(json.dumps([[str(s.st_mtime_ns), s.st_ino, s.st_nlink] for s in map(os.lstat, sys.argv[1:])]))";
+    const stats = await docker(["run", "--rm", "--network", "none", "--entrypoint", "/bin/python3", id, "-c", script, ...paths]);
+    const [wordfreq, data, python, lib] = (JSON.parse(stats.stdout) as [string, number, number][]).map(([t, ino, nlink]) => ({ time: BigInt(t), ino, nlink }));
+    expect(wordfreq).toEqual({ time: epoch, ino: data.ino, nlink: 2 });
+    expect(lib.time).toBe(epoch);
+    const source = await fatTime("/usr/bin/python3");
+    expect(source).toBeLessThan(epoch);
+    expect(python.time).toBe(source);
+  });
+});
+
 describe("portable: children", () => {
   it("do not inherit the bundle's library path, and find the bundle's tools first", async () => {
     const env = await run(join(out, "bin/showenv"), []);

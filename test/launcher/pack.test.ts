@@ -1,5 +1,6 @@
-// sidebundle-pack: payload files become hard links into data/<sha256>, one data file per content.
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from "node:fs";
+// sidebundle-pack: payload files become hard links into data/<sha256>, one data file per content
+// and time.
+import { chmodSync, chownSync, existsSync, lstatSync, lutimesSync, mkdirSync, readFileSync, readlinkSync, realpathSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTracer, removeTempDirs } from "../tracer/helpers.js";
@@ -8,12 +9,15 @@ import { packer, packList, run, sha256, toolsBundle, type Bundle } from "./bundl
 beforeAll(buildTracer);
 afterAll(removeTempDirs);
 
-/** The regular files of the tools bundle, and two pairs of files with the same content. */
+/** The regular files of the tools bundle, and two pairs of files with the same content and time. */
 function packable(): { b: Bundle; files: string[] } {
   const b = toolsBundle();
   b.write("/usr/share/doc/a/copyright", "same text\n", 0o644);
   b.write("/usr/share/doc/b/copyright", "same text\n", 0o644);
   b.write("/usr/local/bin/where2", readFileSync(b.path("/usr/local/bin/where"), "utf8"));
+  for (const f of ["/usr/share/doc/a/copyright", "/usr/share/doc/b/copyright", "/usr/local/bin/where", "/usr/local/bin/where2"]) {
+    utimesSync(b.path(f), 1_600_000_000, 1_600_000_000);
+  }
   const elves = ["/usr/bin/sort", "/usr/bin/tr", "/usr/bin/env", "/usr/bin/dash", "/usr/bin/busybox"];
   const libs = ["/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"];
   const others = ["/usr/local/bin/words", "/usr/local/bin/where", "/usr/local/bin/where2", "/usr/share/doc/a/copyright", "/usr/share/doc/b/copyright"];
@@ -62,6 +66,15 @@ describe("packing", () => {
     expect(run(join(b.root, "bin/where")).stdout).toBe(`${b.root}/bin/tr\n${b.root}/bin/sort\n`);
   });
 
+  it("leaves a file of the same content but another time a copy, with its time", () => {
+    b.write("/usr/share/doc/c/copyright", "same text\n", 0o644);
+    utimesSync(b.path("/usr/share/doc/c/copyright"), 1_700_000_000, 1_700_000_000);
+    expect(run(packer, [b.root, packList(b, ["/usr/share/doc/a/copyright", "/usr/share/doc/c/copyright"])])).toEqual({ code: 0, stdout: "", stderr: "" });
+    const c = statSync(b.path("/usr/share/doc/c/copyright"));
+    expect({ nlink: c.nlink, mtime: c.mtimeMs }).toEqual({ nlink: 1, mtime: 1_700_000_000_000 });
+    expect(statSync(b.path("/usr/share/doc/a/copyright")).mtimeMs).toBe(1_600_000_000_000);
+  });
+
   it("can be run again on the packed bundle", () => {
     expect(run(packer, [b.root, packList(b, files)])).toEqual({ code: 0, stdout: "", stderr: "" });
     expect(statSync(b.path("/usr/local/bin/where")).nlink).toBe(3);
@@ -83,6 +96,7 @@ describe("packing links that would leave the bundle", () => {
     b.write("/etc/ssl/certs/ca.pem", "ca\n", 0o644);
     b.write("/etc/ssl/openssl.cnf", "cnf\n", 0o644);
     for (const [path, target] of Object.entries(links)) b.link(path, target);
+    lutimesSync(b.path("/usr/lib/ssl/certs"), 1_600_000_000, 1_600_000_000);
     b.link("/usr/share/kept", "../lib/ssl");
     const list = join(b.root, "LIST");
     writeFileSync(list, Object.keys(links).map((p) => `symlink ${p}\n`).join(""));
@@ -100,6 +114,10 @@ describe("packing links that would leave the bundle", () => {
     expect(realpathSync(b.path("/usr/share/root"))).toBe(realpathSync(join(b.root, "payload")));
     expect(readlinkSync(b.path("/usr/share/kept"))).toBe("../lib/ssl");
   });
+
+  it("keep the old links' times", () => {
+    expect(lstatSync(b.path("/usr/lib/ssl/certs")).mtimeMs).toBe(1_600_000_000_000);
+  });
 });
 
 describe("packing files of other owners", () => {
@@ -108,6 +126,7 @@ describe("packing files of other owners", () => {
     b.write("/usr/share/x", "same\n", 0o644);
     b.write("/usr/share/y", "same\n", 0o644);
     chownSync(b.path("/usr/share/y"), 1000, 1000);
+    for (const p of ["/usr/share/x", "/usr/share/y"]) utimesSync(b.path(p), 1_600_000_000, 1_600_000_000);
     expect(run(packer, [b.root, packList(b, ["/usr/share/x", "/usr/share/y"])])).toEqual({ code: 0, stdout: "", stderr: "" });
     const [x, y] = ["/usr/share/x", "/usr/share/y"].map((p) => statSync(b.path(p)));
     expect(x!.nlink).toBe(2);

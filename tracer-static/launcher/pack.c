@@ -1,11 +1,12 @@
 /* sidebundle-pack: turns a portable bundle's payload files into hard links to its content store
- * R/data/<sha256>, and its symlinks that would point out of the bundle into relative links inside
- * the payload (README.md). The frontend runs it once, at build time, in a root that holds only
- * the bundle: it needs nothing from a libc or a shell. */
+ * R/data/<sha256> (one per content and time), and its symlinks that would point out of the bundle
+ * into relative links inside the payload (README.md). The frontend runs it once, at build time, in
+ * a root that holds only the bundle: it needs nothing from a libc or a shell. */
 #include "../src/util.h"
 #include "paths.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,14 +24,16 @@ static void path_of(char out[PATH_MAX], const char *a, const char *b, const char
 		die(EXIT_PACK_FAILED, "%s%s%s: path too long", a, b, c);
 }
 
-/* The store keeps one file per content, so its mode and owner are every link's. The frontend
- * lists one mode per content; a file with another owner stays a plain copy (returns 0). */
+/* The store keeps one file per content, so its mode, owner and time are every link's. The
+ * frontend lists one mode per content; a file with another owner or modification time stays a
+ * plain copy with its own (returns 0): Python checks a .pyc against its source's time. */
 static int shareable(const char *file, const struct stat *f, const char *data, const struct stat *d)
 {
 	if ((f->st_mode & 07777) != (d->st_mode & 07777))
 		die(EXIT_PACK_FAILED, "%s: same content as %s but mode %04o, not %04o", file, data,
 		    (unsigned)(f->st_mode & 07777), (unsigned)(d->st_mode & 07777));
-	return f->st_uid == d->st_uid && f->st_gid == d->st_gid;
+	return f->st_uid == d->st_uid && f->st_gid == d->st_gid && f->st_mtim.tv_sec == d->st_mtim.tv_sec &&
+	       f->st_mtim.tv_nsec == d->st_mtim.tv_nsec;
 }
 
 static void pack_file(const char *root, const char *sha, const char *path)
@@ -82,12 +85,14 @@ static size_t normalise(char out[PATH_MAX], size_t len, const char *target, cons
 }
 
 /* A symlink at payload `path` whose target is absolute, or climbs above the root, would point out
- * of the bundle: it becomes a relative link to the same place inside the payload. */
+ * of the bundle: it becomes a relative link to the same place inside the payload, with the old
+ * link's times (the bundle keeps its source's). */
 static void pack_symlink(const char *root, const char *path)
 {
 	char link[PATH_MAX], target[PATH_MAX], resolved[PATH_MAX], relative[PATH_MAX];
 	path_of(link, root, "/payload", path);
-	ssize_t n = readlink(link, target, sizeof target - 1);
+	struct stat st;
+	ssize_t n = lstat(link, &st) < 0 ? -1 : readlink(link, target, sizeof target - 1);
 	if (n < 0)
 		die(EXIT_PACK_FAILED, "%s: %s", link, strerror(errno));
 	target[n] = '\0';
@@ -107,6 +112,9 @@ static void pack_symlink(const char *root, const char *path)
 		die(EXIT_PACK_FAILED, "%s: link target too long", link);
 	if (unlink(link) < 0 || symlink(relative, link) < 0)
 		die(EXIT_PACK_FAILED, "cannot make %s a link to %s: %s", link, relative, strerror(errno));
+	const struct timespec times[2] = {st.st_atim, st.st_mtim};
+	if (utimensat(AT_FDCWD, link, times, AT_SYMLINK_NOFOLLOW) < 0)
+		die(EXIT_PACK_FAILED, "cannot set the time of %s: %s", link, strerror(errno));
 }
 
 static int is_sha256(const char *s, size_t len)
