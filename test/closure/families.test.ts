@@ -49,6 +49,14 @@ describe("zoneinfo", () => {
     expect(runIn(written(plan), tokyo, { TZ: "Asia/Tokyo" }).toString()).toBe(expected);
   });
 
+  it("keeps it for a program that converts local time although its trace never did (gawk's strftime)", async () => {
+    const plan = await tracedPlan(["/usr/bin/date"], ["/usr/bin/date", "--version"]);
+    expect(reasonsOf(plan, "/usr/share/zoneinfo/Asia/Tokyo")).toEqual(["rule: zoneinfo"]);
+    expect(runIn(written(plan), tokyo, { TZ: "Asia/Tokyo" }).toString()).toBe("09:00 JST\n");
+    // true converts no time at all: no sign, no database.
+    expect(paths(await tracedPlan(["/usr/bin/true"], ["/usr/bin/true"]))).not.toContain("/usr/share/zoneinfo/Asia/Tokyo");
+  });
+
   it("gives Python's zoneinfo an untraced zone", async () => {
     const plan = await tracedPlan(["/usr/bin/python3"], ["/usr/bin/python3", "-c", "import zoneinfo; zoneinfo.ZoneInfo('UTC')"]);
     const script = "import datetime, zoneinfo; print(datetime.datetime(2020, 1, 1, tzinfo=zoneinfo.ZoneInfo('America/New_York')).utcoffset())";
@@ -91,11 +99,28 @@ describe("plugins", () => {
   });
 });
 
+describe("python-stdlib", () => {
+  const importJson = ["/usr/bin/python3", "-c", "import json"];
+
+  it("keeps the standard library whole but its tests and tools: a lazy import of another module works", async () => {
+    const plan = await tracedPlan(["/usr/bin/python3"], importJson);
+    expect(reasonsOf(plan, "/usr/lib/python3.11/csv.py")).toEqual(["rule: python-stdlib"]);
+    expect(paths(plan).filter((p) => /^\/usr\/lib\/python3\.11\/(test|idlelib|tkinter|ensurepip|lib2to3)\//.test(p))).toEqual([]);
+    const script = "import csv, io, traceback; w = io.StringIO(); csv.writer(w).writerow(['a', 'x, y']); print(w.getvalue().strip())";
+    expect(runIn(written(plan), ["/usr/bin/python3", "-c", script]).toString()).toBe('a,"x, y"\n');
+  });
+
+  it("is left out with --skip-rule", async () => {
+    const plan = await tracedPlan(["/usr/bin/python3"], importJson, { skipRules: ["python-stdlib"] });
+    expect(paths(plan)).not.toContain("/usr/lib/python3.11/csv.py");
+  });
+});
+
 describe("python-packages", () => {
   const importJson = ["/usr/bin/python3", "-c", "import json"];
 
   it("keeps a package the traced imports used whole, not the standard library's root", async () => {
-    const plan = await tracedPlan(["/usr/bin/python3"], importJson);
+    const plan = await tracedPlan(["/usr/bin/python3"], importJson, { skipRules: ["python-stdlib"] });
     expect(reasonsOf(plan, "/usr/lib/python3.11/json/tool.py")).toEqual(["rule: python-packages"]);
     expect(paths(plan)).toContain("/usr/lib/python3.11/encodings/cp1252.py");
     expect(paths(plan)).not.toContain("/usr/lib/python3.11/csv.py");
@@ -105,7 +130,7 @@ describe("python-packages", () => {
   });
 
   it("is left out with --skip-rule", async () => {
-    const plan = await tracedPlan(["/usr/bin/python3"], importJson, { skipRules: ["python-packages"] });
+    const plan = await tracedPlan(["/usr/bin/python3"], importJson, { skipRules: ["python-stdlib", "python-packages"] });
     expect(paths(plan)).not.toContain("/usr/lib/python3.11/json/tool.py");
   });
 });
@@ -134,7 +159,7 @@ describe("program-data", () => {
 describe("rule names", () => {
   it("rejects an unknown rule to skip, naming the known ones", async () => {
     await expect(computeClosure(host, { entries: ["/usr/bin/date"], skipRules: ["tz"] })).rejects.toThrow(
-      'unknown rule "tz": the rules are zoneinfo, plugins, python-packages, program-data, gconv, locale, nss, tls',
+      'unknown rule "tz": the rules are zoneinfo, plugins, python-stdlib, python-packages, program-data, gconv, locale, nss, tls',
     );
   });
 });

@@ -197,7 +197,7 @@ describe("parseBundle", () => {
     ["--from=build --layout=zip /x", 'BUNDLE: --layout must be rootfs or portable, got "zip"'],
     [
       "--from=build --skip-rule=tz /x",
-      'BUNDLE: --skip-rule: unknown rule "tz": the rules are zoneinfo, plugins, python-packages, program-data, gconv, locale, nss, tls',
+      'BUNDLE: --skip-rule: unknown rule "tz": the rules are zoneinfo, plugins, python-stdlib, python-packages, program-data, gconv, locale, nss, tls',
     ],
     ["--from=build --prefix=/opt/x /x", "BUNDLE: --prefix goes with --layout=portable"],
     ["--from=build --layout=portable --install-to=/bin /x", "BUNDLE: --install-to goes with --layout=rootfs: a portable bundle's entries are in its bin/"],
