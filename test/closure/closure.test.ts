@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readElf } from "../../frontend/closure/elf.js";
-import { computeClosure, describeReason, describeWarning, HostFS, isUnresolved, parseTrace, type Plan, type RootFS } from "../../frontend/closure/index.js";
-import { CountingFS, OverlayFS } from "./helpers.js";
+import { computeClosure, describeWarning, HostFS, isUnresolved, parseTrace, type Plan, type RootFS } from "../../frontend/closure/index.js";
+import { CountingFS, OverlayFS, paths, reasonsOf } from "./helpers.js";
 import { debianRootfs } from "./rootfs.js";
 
 let root: string;
@@ -18,8 +18,6 @@ beforeAll(() => {
   host = new HostFS(root);
 });
 
-const paths = (plan: Plan) => plan.entries.map((e) => e.path);
-const reasonsOf = (plan: Plan, path: string) => plan.entries.find((e) => e.path === path)?.reasons.map(describeReason);
 const trace = (events: object[]) => parseTrace(events.map((e) => JSON.stringify(e)).join("\n"));
 
 describe("scripts", () => {

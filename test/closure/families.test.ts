@@ -6,8 +6,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
-import { computeClosure, describeReason, HostFS, type ClosureOptions, type Plan, type RootFS } from "../../frontend/closure/index.js";
-import { materialize } from "./helpers.js";
+import { computeClosure, HostFS, type ClosureOptions, type Plan, type RootFS } from "../../frontend/closure/index.js";
+import { materialize, paths, reasonsOf } from "./helpers.js";
 import { debianRootfs } from "./rootfs.js";
 import { tracerInRoot } from "./traces.js";
 
@@ -19,8 +19,6 @@ beforeAll(() => {
   host = new HostFS(root);
 });
 
-const paths = (plan: Plan) => plan.entries.map((e) => e.path);
-const reasonsOf = (plan: Plan, path: string) => plan.entries.find((e) => e.path === path)?.reasons.map(describeReason);
 
 /** The plan of `entries` with a real trace of `argv` (run in the rootfs). */
 async function tracedPlan(entries: string[], argv: string[], options: Partial<ClosureOptions> = {}): Promise<Plan> {

@@ -3,6 +3,7 @@
 import { chmodSync, copyFileSync, mkdirSync, symlinkSync } from "node:fs";
 import type { ByteRange, FileStat, RootFS } from "../../frontend/closure/fs.js";
 import type { Plan } from "../../frontend/closure/plan.js";
+import { describeReason } from "../../frontend/closure/reasons.js";
 import { dirname, basename } from "../../frontend/closure/fs.js";
 
 export class CountingFS implements RootFS {
@@ -116,3 +117,9 @@ export function elfHeader(phnum: number): Buffer {
   header.writeUInt16LE(phnum, 56); // e_phnum
   return header;
 }
+
+/** The plan's paths, in order. */
+export const paths = (plan: Plan) => plan.entries.map((e) => e.path);
+
+/** Why `path` is in the plan, as manifest.lock says it. */
+export const reasonsOf = (plan: Plan, path: string) => plan.entries.find((e) => e.path === path)?.reasons.map(describeReason);
