@@ -8,9 +8,10 @@ RUN set -e; \
 
 FROM scratch
 COPY --from=runtime /rootfs /
-# The static tools (tracer, launcher, packer) run in users' builds; the frontend reads them
-# from beside itself. The resolve program runs in this image, in an exec op of the build.
-COPY dist/frontend.mjs dist/sidebundle-resolve.mjs dist/sidebundle-trace dist/sidebundle-launch dist/sidebundle-pack /sidebundle/
+# The static tools (tracer, launcher, packer, the tests' shell) run in users' builds; the frontend
+# reads them from beside itself. The resolve and times programs run in this image, in exec ops of
+# the build.
+COPY dist/frontend.mjs dist/sidebundle-resolve.mjs dist/sidebundle-times.mjs dist/sidebundle-trace dist/sidebundle-launch dist/sidebundle-pack dist/sh /sidebundle/
 LABEL moby.buildkit.frontend.network.none="true" \
       moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
 ENTRYPOINT ["/usr/bin/node", "/sidebundle/frontend.mjs"]

@@ -1,10 +1,10 @@
 // The `sidebundle` debugging CLI: computes the closure plan over a host directory.
 //   sidebundle closure --root DIR [--trace FILE] [--include GLOB]... [--exclude GLOB]...
 //                      [--env K=V]... [--whole-trace] [--allow-gpu-libs] [--skip-rule NAME]... [--json] ENTRY...
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { computeClosure, describeReason, describeWarning, HostFS, parseTrace, type Plan } from "./closure/index.js";
+import { computeClosure, describeReason, describeWarning, HostFS, parseTraceLines, type Plan } from "./closure/index.js";
+import { readLog } from "./resolve/resolution.js";
 
 const USAGE =
   "usage: sidebundle closure --root DIR [--trace FILE] [--include GLOB]... [--exclude GLOB]... " +
@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<void> {
   const plan = await computeClosure(new HostFS(resolve(values.root)), {
     entries: positionals,
     env: Object.fromEntries(values.env.map(envPair)),
-    ...(values.trace ? { trace: parseTrace(await readFile(values.trace, "utf8")) } : {}),
+    ...(values.trace ? { trace: parseTraceLines(readLog(values.trace)) } : {}),
     include: values.include,
     exclude: values.exclude,
     allowGpuLibs: values["allow-gpu-libs"],

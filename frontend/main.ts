@@ -2,7 +2,8 @@
 // nothing but gRPC may ever reach stdout.
 import { buildWithBundles } from "./bundle/build.js";
 import { forwardToDockerfileFrontend } from "./dockerfile/forward.js";
-import { parseDockerfile } from "./dockerfile/parse.js";
+import { DockerfileSyntaxError, parseDockerfile, type Dockerfile } from "./dockerfile/parse.js";
+import type { DockerfileSource } from "./dockerfile/read.js";
 import { readDockerfile } from "./dockerfile/read.js";
 import { rewriteBundles } from "./dockerfile/rewrite.js";
 import { Gateway } from "./gateway/client.js";
@@ -16,11 +17,21 @@ async function build(gw: Gateway): Promise<Result> {
   const opts = frontendOptions();
   const source = await readDockerfile(gw, opts);
   if (!source) return forwardToDockerfileFrontend(gw, opts, undefined);
-  const df = parseDockerfile(source.filename, source.data);
-  if (!df.instructions.some((i) => i.keyword === "BUNDLE")) return forwardToDockerfileFrontend(gw, opts, source);
+  const df = readDockerfileText(source);
+  if (!df || !df.instructions.some((i) => i.keyword === "BUNDLE")) return forwardToDockerfileFrontend(gw, opts, source);
   // Subrequests (outline, targets, lint) describe the Dockerfile; they need no bundle built.
   if (opts.requestid) return forwardToDockerfileFrontend(gw, opts, { ...source, data: rewriteBundles(df, new Map()) });
   return buildWithBundles(gw, opts, source, df);
+}
+
+/** Undefined when BuildKit's parser rejects the file: the builtin frontend then says why. */
+function readDockerfileText(source: DockerfileSource): Dockerfile | undefined {
+  try {
+    return parseDockerfile(source.filename, source.data);
+  } catch (err) {
+    if (err instanceof DockerfileSyntaxError) return undefined;
+    throw err;
+  }
 }
 
 async function main(): Promise<number> {

@@ -1,25 +1,29 @@
 // The bundle as LLB: directories made with their modes, then one copy from the source of every
 // file and symlink in the plan (include patterns: one action, however many files), then the
-// manifest and --mkdir directories. Writing into a directory changes its time, so the tree is
-// then copied once more, whole, with every time fixed: the layer is reproducible.
+// manifest and --mkdir directories. Copies keep the source's times; writing into a directory
+// changes its time, so the times op (times.ts) then fixes every directory's, and the tree is
+// copied once more, whole, onto scratch: one layer, reproducible.
 import { FileActions, State, type OpOptions } from "../../llb/index.js";
-import { basename, dirname } from "node:path";
-import type { Plan } from "../closure/index.js";
+import { dirname } from "node:path";
+import { hasEscapedBytes } from "../closure/fs.js";
+import type { Plan, PlanDir } from "../closure/index.js";
 import { MANIFEST_PATH } from "./manifest.js";
+import { stampRun, type Times } from "./times.js";
 
 export interface AssembleOptions {
   manifest: string;
   mkdir: { path: string; mode: number }[];
-  /** --install-to: the entries are also copied into this directory, under their own names. */
-  installTo?: { dir: string; entries: string[] };
-  /** Nanoseconds since the epoch for every file (SOURCE_DATE_EPOCH, else 0). */
-  timestamp: bigint;
+  /** --install-to: the entries are also copied into this directory (symlinks followed), each as `name`. */
+  installTo?: { dir: string; entries: { name: string; from: string }[] };
+  times: Times;
+  /** The frontend's image, which runs the times op. */
+  image: State;
 }
 
 export function assemble(source: State, plan: Plan, opts: AssembleOptions, op: OpOptions): State {
-  const tree = State.scratch().file(treeActions(source, plan, opts), { customName: `${op.customName} (tree)`, location: op.location });
-  const stamped = FileActions.empty().copy(tree, "/", "/", { dirCopyContents: true, timestamp: opts.timestamp });
-  return State.scratch().file(stamped, op);
+  const tree = State.scratch().file(treeActions(source, plan, opts), { ...op, customName: `${op.customName} (tree)` });
+  const stamped = stampRun({ image: opts.image, tree, source, options: { ...opts.times, payload: "" } }, { ...op, customName: `${op.customName} (times)` });
+  return State.scratch().file(FileActions.empty().copy(stamped, "/", "/", { dirCopyContents: true }), op);
 }
 
 function treeActions(source: State, plan: Plan, opts: AssembleOptions): FileActions {
@@ -40,19 +44,31 @@ function treeActions(source: State, plan: Plan, opts: AssembleOptions): FileActi
     });
   }
   // What the source lacks (a base directory): made here, with what mkdir can keep of its mode.
-  for (const e of plan.entries) {
-    if (e.kind === "dir") actions = actions.mkdir(e.path, e.mode, { parents: true, ...(e.owner && { owner: e.owner }) });
-  }
-  actions = actions.mkdir("/.sidebundle", 0o755, { parents: true }).mkfile(MANIFEST_PATH, 0o644, opts.manifest);
+  for (const e of plannedDirs(plan)) actions = actions.mkdir(e.path, e.mode, { parents: true, ...(e.owner && { owner: e.owner }) });
+  actions = actions.mkdir("/.sidebundle", 0o755, { parents: true }).mkfile(MANIFEST_PATH, 0o644, opts.manifest, { timestamp: opts.times.own });
   for (const d of opts.mkdir) actions = actions.mkdir(d.path, d.mode, { parents: true });
-  for (const entry of opts.installTo?.entries ?? []) {
-    const dest = `${opts.installTo!.dir}/${basename(entry)}`;
-    actions = actions.copy(source, entry, dest, { followSymlink: true, createDestPath: true });
+  for (const { name, from } of opts.installTo?.entries ?? []) {
+    actions = actions.copy(source, from, `${opts.installTo!.dir}/${name}`, { followSymlink: true, createDestPath: true });
   }
   return actions;
 }
 
-/** An include pattern that matches exactly this path: relative, with glob characters escaped. */
+/**
+ * An include pattern that matches exactly this path: relative, with glob characters escaped. LLB
+ * strings are UTF-8, so a byte that is not (escaped in the plan, fs.ts) is matched by the class
+ * [\ufffd]: BuildKit's matcher reads such a byte as U+FFFD.
+ */
 export function includePattern(path: string): string {
-  return path.slice(1).replace(/[*?[\]\\]/g, "\\$&");
+  return path
+    .slice(1)
+    .replace(/[*?[\]\\]/g, "\\$&")
+    .replace(/[\udc80-\udcff]/g, "[\ufffd]");
+}
+
+/**
+ * The directories the tree makes with their modes. One whose name is not UTF-8 cannot be named in
+ * LLB: the copy makes it, as the parent of what it holds.
+ */
+export function plannedDirs(plan: Plan): PlanDir[] {
+  return plan.entries.filter((e): e is PlanDir => e.kind === "dir" && !hasEscapedBytes(e.path));
 }

@@ -7,6 +7,11 @@ export const MANIFEST_PATH = "/.sidebundle/manifest.lock";
 export interface ManifestOptions {
   source: string;
   entries: string[];
+  /**
+   * SOURCE_DATE_EPOCH in seconds, when given: the times are clamped to it. BuildKit's cache
+   * compares contents without times, so the manifest's content says what made them.
+   */
+  sourceDateEpoch?: number;
 }
 
 /** The manifest's text; `digests` holds the sha256 of every file of the plan. */
@@ -17,7 +22,7 @@ export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, opts:
     if (e.kind === "symlink") return { path: e.path, type: "symlink", target: e.target, reasons };
     return { path: e.path, type: "dir", mode: octal(e.mode), reasons };
   });
-  const doc = { version: 1, source: opts.source, entries: opts.entries, paths, warnings: plan.warnings.map(describeWarning) };
+  const doc = { version: 1, source: opts.source, entries: opts.entries, sourceDateEpoch: opts.sourceDateEpoch, paths, warnings: plan.warnings.map(describeWarning) };
   return JSON.stringify(doc, null, 2) + "\n";
 }
 

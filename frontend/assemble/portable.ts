@@ -1,12 +1,17 @@
 // The portable layout (--layout=portable): <prefix>/payload/<runtime path> holds the programs'
 // files, <prefix>/bin/<entry> a static launcher each (configured by <prefix>/launch/<entry>),
 // <prefix>/data/<sha256> the content store the payload files are hard links into, and
-// <prefix>/manifest.lock. Absolute symlinks would point out of the bundle wherever it is copied,
-// so they become copies of their targets (deduplicated by the store like any file).
+// <prefix>/manifest.lock. Absolute symlinks would point out of the bundle wherever it is copied:
+// sidebundle-pack makes them relative links to the same place in the payload, so the payload
+// holds exactly the plan's paths. Payload files keep their source's times, as in assemble.ts: the
+// store links files of one time only.
+import { posix } from "node:path";
 import { FileActions, State, type OpOptions, type Platform } from "../../llb/index.js";
 import type { LaunchSpec, Plan } from "../closure/index.js";
 import { TOOLS_DIR, toolsState } from "../trace/tools.js";
-import { includePattern } from "./assemble.js";
+import { pathBytes, pathComponents } from "../closure/fs.js";
+import { includePattern, plannedDirs } from "./assemble.js";
+import { stampRun, type Times } from "./times.js";
 
 export interface PortableOptions {
   manifest: string;
@@ -17,7 +22,9 @@ export interface PortableOptions {
   launches: ReadonlyMap<string, LaunchSpec>;
   /** Where the bundle goes in the image ("/" for its root). */
   prefix: string;
-  timestamp: bigint;
+  times: Times;
+  /** The frontend's image, which runs the times op. */
+  image: State;
   platform: Platform;
 }
 
@@ -35,56 +42,63 @@ export function assemblePortable(source: State, plan: Plan, opts: PortableOption
     },
     { ...op, customName: `${op.customName} (deduplicate)` },
   ).root;
-  // Only the layout is kept (the exec may leave mount points behind), every time fixed.
-  const stamped = FileActions.empty().copy(packed, "/", opts.prefix, {
-    includePatterns: TOP_LEVEL,
-    dirCopyContents: true,
-    createDestPath: true,
-    timestamp: opts.timestamp,
-  });
-  return State.scratch().file(stamped, op);
+  // Only the layout is kept (the exec may leave mount points behind), at the prefix, whose
+  // parent directories the times op dates too.
+  const copy = FileActions.empty().copy(packed, "/", opts.prefix, { includePatterns: TOP_LEVEL, dirCopyContents: true, createDestPath: true });
+  const layout = State.scratch().file(copy, { ...op, customName: `${op.customName} (layout)` });
+  const payload = posix.join(opts.prefix, "payload");
+  const stamped = stampRun({ image: opts.image, tree: layout, source, options: { ...opts.times, payload } }, { ...op, customName: `${op.customName} (times)` });
+  return State.scratch().file(FileActions.empty().copy(stamped, "/", "/", { dirCopyContents: true }), op);
 }
 
 function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActions {
   const launcher = toolsState(["sidebundle-launch"]);
   let actions = FileActions.empty();
-  for (const e of plan.entries) {
-    if (e.kind === "dir") actions = actions.mkdir(`/payload${e.path}`, e.mode, { parents: true });
-  }
-  const kept = plan.entries.filter((e) => e.kind === "file" || (e.kind === "symlink" && !e.target.startsWith("/")));
+  for (const e of plannedDirs(plan)) actions = actions.mkdir(`/payload${e.path}`, e.mode, { parents: true });
+  const kept = plan.entries.filter((e) => e.kind !== "dir");
   if (kept.length) {
     const includePatterns = kept.map((e) => includePattern(e.path));
     actions = actions.copy(source, "/", "/payload", { includePatterns, dirCopyContents: true, createDestPath: true });
   }
-  for (const e of plan.entries) {
-    if (e.kind === "symlink" && e.target.startsWith("/")) {
-      actions = actions.copy(source, e.path, `/payload${e.path}`, { followSymlink: true, createDestPath: true });
-    }
-  }
   for (const d of opts.mkdir) actions = actions.mkdir(`/payload${d.path}`, d.mode, { parents: true });
   actions = actions.mkdir("/bin", 0o755).mkdir("/launch", 0o755);
+  const timestamp = opts.times.own;
   for (const [name, spec] of opts.launches) {
     actions = actions
-      .copy(launcher, "/sidebundle-launch", `/bin/${name}`)
-      .mkfile(`/launch/${name}`, 0o644, launchConfig(spec));
+      .copy(launcher, "/sidebundle-launch", `/bin/${name}`, { timestamp })
+      .mkfile(`/launch/${name}`, 0o644, launchConfig(spec), { timestamp });
   }
-  return actions.mkfile("/manifest.lock", 0o644, opts.manifest).mkfile(PACK_LIST, 0o644, packList(plan, opts.digests));
+  return actions.mkfile("/manifest.lock", 0o644, opts.manifest, { timestamp }).mkfile(PACK_LIST, 0o644, packList(plan, opts.digests));
 }
 
 /**
- * `<sha256> <path>` lines for sidebundle-pack. A data file has one mode, so a file whose content
- * is already stored with another mode stays a plain copy (as do absolute symlinks' copies).
+ * Lines for sidebundle-pack: `<sha256> <path>` for files, `symlink <path>` for links that point
+ * out of the payload. A data file has one mode, so a file whose content is already stored with
+ * another mode stays a plain copy.
  */
-function packList(plan: Plan, digests: ReadonlyMap<string, string>): string {
+function packList(plan: Plan, digests: ReadonlyMap<string, string>): Uint8Array {
   const modes = new Map<string, number>();
-  let list = "";
+  const list: string[] = [];
   for (const e of plan.entries) {
+    if (e.kind === "symlink" && leavesRoot(e.path, e.target)) list.push(`symlink ${e.path}\n`);
     const sha = digests.get(e.path);
     if (e.kind !== "file" || !sha || (modes.get(sha) ?? e.mode) !== e.mode) continue;
     modes.set(sha, e.mode);
-    list += `${sha} ${e.path}\n`;
+    list.push(`${sha} ${e.path}\n`);
   }
-  return list;
+  // The paths as the bytes they stand for: the packer finds files by their names' bytes.
+  return pathBytes(list.join(""));
+}
+
+/** Whether a link's target is absolute or climbs above the root from the link's directory. */
+function leavesRoot(path: string, target: string): boolean {
+  if (target.startsWith("/")) return true;
+  let depth = pathComponents(path).length - 1;
+  for (const part of pathComponents(target)) {
+    depth += part === ".." ? -1 : 1;
+    if (depth < 0) return true;
+  }
+  return false;
 }
 
 /** The launcher's configuration (tracer-static/README.md): key=value lines. */

@@ -3,31 +3,35 @@
 import { basename } from "node:path";
 import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform, type State } from "../../llb/index.js";
 import { describeWarning, type Plan } from "../closure/index.js";
-import { parseBundle, type BundleSpec, type Command } from "../dockerfile/bundle-spec.js";
+import { formatDuration, type BundleSpec, type Command } from "../dockerfile/bundle-spec.js";
 import type { Overrides } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
 import { assemble } from "../assemble/assemble.js";
+import { fileInTheWay } from "../assemble/dirs.js";
 import { manifest } from "../assemble/manifest.js";
 import { assemblePortable } from "../assemble/portable.js";
 import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import { frontendImage } from "../gateway/metadata.js";
 import { readResolution, resolveRun } from "../resolve/resolve-run.js";
-import type { Resolved } from "../resolve/resolution.js";
+import type { Resolved, TraceFailure } from "../resolve/resolution.js";
 import { RefFS } from "../source/ref-fs.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
-import { OWN_DIRS } from "../trace/tools.js";
+import { numericUser } from "../source/user.js";
+import { OWN_DIRS, RESULT_DIR, STDERR_TAIL } from "../trace/tools.js";
 import { traceRun } from "../trace/trace-run.js";
-import { failureReport, missingFiles, passed, payloadRoot, readOutcome, testRun } from "../verify/test-run.js";
+import { ending, failureReport, missingFiles, passed, payloadRoot, readOutcome, testRun } from "../verify/test-run.js";
 
 export interface BundleContext {
   gw: Gateway;
   opts: FrontendOptions;
   df: Dockerfile;
   platform: Platform;
-  /** Nanoseconds since the epoch for every file written (SOURCE_DATE_EPOCH, else 0). */
-  timestamp: bigint;
+  /** SOURCE_DATE_EPOCH in nanoseconds, when it is given. */
+  epoch?: bigint;
+  /** Milliseconds a --trace (without --trace-timeout) or a --test may run. */
+  limit: number;
 }
 
 /** What the Dockerfile frontend may see so far: earlier bundles as named contexts. */
@@ -42,34 +46,60 @@ export interface Bundle {
   env?: string[];
 }
 
-export async function dispatchBundle(ctx: BundleContext, ins: Instruction, progress: Progress): Promise<Bundle> {
+export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec: BundleSpec, progress: Progress): Promise<Bundle> {
   const { gw, df } = ctx;
-  const spec = parseBundle(df, ins);
   const launchNames = spec.layout === "portable" ? launcherNames(df, ins, spec) : undefined;
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
-  const traces = spec.traces.map((cmd) => traceRun(src, spec, cmd, ctx.platform, steps.next(`trace: ${cmd.text}`)));
-  const resolved = await resolve(ctx, ins, spec, src, traces, steps.next("resolve closure"));
+  const traces = spec.traces.map((cmd) => traceRun(src, spec, cmd, ctx.limit, ctx.platform, steps.next(`trace: ${cmd.text}`)));
+  const image = await frontendImage().catch((err: Error) => {
+    throw errorAt(ctx.df, ins, err.message);
+  });
+  const resolved = await resolve(ctx, ins, spec, src, image, traces, steps.next("resolve closure"));
+  checkDirs(ctx, ins, spec, resolved.plan);
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
-  const bundle = assembleLayout(ctx, spec, src, resolved, launchNames, op);
+  const bundle = assembleLayout(ctx, spec, src, image, resolved, launchNames, op);
   const def = bundle.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
   const untraced = resolved.untraced ? [`tracing is unavailable here (${resolved.untraced}): the bundle holds what static analysis finds; add what the programs load at run time with --include`] : [];
   await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings.map(describeWarning)]);
-  for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, steps.next(`test: ${cmd.text}`));
+  const user = spec.tests.length ? await testUser(ctx, ins, src) : undefined;
+  for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
   return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
 }
 
 /** Runs one --test in the bundle; a failure names what the bundle lacks that the source has. */
-async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, bundle: State, resolved: Resolved, cmd: Command, op: OpOptions): Promise<void> {
-  const outcome = await readOutcome(ctx.gw, testRun(bundle, src, spec, cmd, ctx.platform, op));
+async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, bundle: State, resolved: Resolved, cmd: Command, user: string | undefined, op: OpOptions): Promise<void> {
+  const limit = spec.testTimeout ?? ctx.limit;
+  const run = (traced: boolean, o: OpOptions) => readOutcome(ctx.gw, testRun(bundle, src, spec, cmd, { limit, traced, user }, ctx.platform, o));
+  let outcome = await run(true, op);
+  // Where ptrace is denied the command did not run: it runs again, untraced.
+  if (outcome.untraced) outcome = { ...(await run(false, { ...op, customName: `${op.customName} (untraced)` })), untraced: outcome.untraced };
   if (passed(spec, outcome)) return;
   const bundled = new Set(resolved.plan.entries.map((e) => e.path));
   const missing = await missingFiles(outcome, new RefFS(ctx.gw, src.ref), bundled, payloadRoot(spec));
-  throw errorAt(ctx.df, ins, `BUNDLE: ${failureReport(cmd, spec, outcome, missing)}`);
+  throw errorAt(ctx.df, ins, `BUNDLE: ${failureReport(cmd, spec, outcome, missing, limit)}`);
+}
+
+/** The directories --mkdir and --install-to make must not be files of the bundle. */
+function checkDirs(ctx: BundleContext, ins: Instruction, spec: BundleSpec, plan: Plan): void {
+  const dirs = [...spec.mkdir.map((d) => ({ flag: "--mkdir", dir: d.path })), ...(spec.installTo ? [{ flag: "--install-to", dir: spec.installTo }] : [])];
+  for (const { flag, dir } of dirs) {
+    const file = fileInTheWay(plan, dir);
+    if (file) throw errorAt(ctx.df, ins, `BUNDLE: ${flag}=${dir}: ${file} is a file of the bundle, not a directory`);
+  }
+}
+
+/** The stage's USER as `uid:gid`, resolved in the source (the bundle may have no /etc/passwd). */
+async function testUser(ctx: BundleContext, ins: Instruction, src: Source): Promise<string | undefined> {
+  if (!src.config.User) return undefined;
+  const user = await numericUser(new RefFS(ctx.gw, src.ref), src.config.User).catch((err: Error) => {
+    throw errorAt(ctx.df, ins, `BUNDLE: --test: ${err.message}`);
+  });
+  return `${user.uid}:${user.gid}`;
 }
 
 /** Each entry's launcher is bin/<its name>, so no two entries may share one. */
@@ -83,7 +113,7 @@ function launcherNames(df: Dockerfile, ins: Instruction, spec: BundleSpec): Map<
   return names;
 }
 
-async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, traces: State[], op: OpOptions): Promise<Resolved> {
+async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, image: State, traces: State[], op: OpOptions): Promise<Resolved> {
   const request = {
     entries: spec.entries,
     env: envRecord(src.config.Env),
@@ -95,25 +125,41 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
     ignore: OWN_DIRS,
     launchers: spec.layout === "portable",
     baseDirs: spec.layout !== "portable",
+    traceTimeoutKeeps: spec.traceTimeout !== undefined,
   };
-  const image = await frontendImage().catch((err: Error) => {
-    throw errorAt(ctx.df, ins, err.message);
-  });
   const resolution = await readResolution(ctx.gw, resolveRun({ image, source: src.state, traces, request }, op));
   if ("error" in resolution) throw errorAt(ctx.df, ins, `BUNDLE: ${resolution.error}`);
+  if ("traceFailed" in resolution) {
+    const f = resolution.traceFailed;
+    const stderr = await (await RefFS.solve(ctx.gw, traces[f.trace])).readText(`${RESULT_DIR}/${STDERR_TAIL}`);
+    throw errorAt(ctx.df, ins, `BUNDLE: ${traceFailure(spec, f, stderr, ctx.limit)}`);
+  }
   return resolution;
 }
 
-function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, resolved: Resolved, launchNames: Map<string, string> | undefined, op: OpOptions): State {
+/** A failed --trace, named by the user's command and quoting the end of its stderr. */
+function traceFailure(spec: BundleSpec, f: TraceFailure, stderr: string, limit: number): string {
+  const cmd = `--trace "${spec.traces[f.trace].text}"`;
+  if (f.timedOut) {
+    return `${cmd} did not finish within ${formatDuration(limit)}; a command that runs on (a server) needs --trace-timeout=<duration>, which stops it then and keeps what it touched`;
+  }
+  return `${cmd} exited with status ${f.status}${stderr ? `; its error output ended with ${JSON.stringify(ending(stderr))}` : ""}`;
+}
+
+function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, image: State, resolved: Resolved, launchNames: Map<string, string> | undefined, op: OpOptions): State {
   const { plan } = resolved;
+  // What the bundle adds is dated SOURCE_DATE_EPOCH (else 0); nothing is later than it.
+  const times = { own: ctx.epoch ?? 0n, clamp: ctx.epoch };
   const digests = new Map(Object.entries(resolved.digests));
-  const text = manifest(plan, digests, { source: spec.from, entries: spec.entries });
+  const sourceDateEpoch = ctx.epoch === undefined ? undefined : Number(ctx.epoch / 1_000_000_000n);
+  const text = manifest(plan, digests, { source: spec.from, entries: spec.entries, sourceDateEpoch });
   if (!launchNames) {
-    const installTo = spec.installTo ? { dir: spec.installTo, entries: entryPaths(plan) } : undefined;
-    return assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, timestamp: ctx.timestamp }, op);
+    const installTo = spec.installTo ? { dir: spec.installTo, entries: installed(spec.entries, plan) } : undefined;
+    return assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, times, image }, op);
   }
   const launches = new Map(Object.entries(resolved.launches ?? {}).map(([entry, launch]) => [launchNames.get(entry)!, launch]));
-  return assemblePortable(src.state, plan, { manifest: text, digests, launches, mkdir: spec.mkdir, prefix: spec.prefix, timestamp: ctx.timestamp, platform: ctx.platform }, op);
+  const options = { manifest: text, digests, launches, mkdir: spec.mkdir, prefix: spec.prefix, times, image, platform: ctx.platform };
+  return assemblePortable(src.state, plan, options, op);
 }
 
 /** Warnings are attached to the assemble vertex, which the client has just seen. */
@@ -129,8 +175,16 @@ async function warn(ctx: BundleContext, ins: Instruction, def: Definition, warni
   }
 }
 
-function entryPaths(plan: Plan): string[] {
-  return plan.entries.filter((e) => e.kind === "file" && e.reasons.some((r) => r.kind === "entry")).map((e) => e.path);
+/**
+ * --install-to copies each entry under its own name (python3, not the python3.11 it links to),
+ * from the path the entry was found at: the plan's first entry path with that name.
+ */
+function installed(entries: string[], plan: Plan): { name: string; from: string }[] {
+  const located = plan.entries.filter((e) => e.kind !== "dir" && e.reasons.some((r) => r.kind === "entry"));
+  return entries.map((entry) => {
+    const name = basename(entry);
+    return { name, from: entry.startsWith("/") ? entry : (located.find((e) => basename(e.path) === name)?.path ?? entry) };
+  });
 }
 
 /** A stage's name as --no-cache-filter knows it: unnamed stages are stage-<index>. */

@@ -44,14 +44,27 @@ class RangedFile {
   }
 }
 
-/** Undefined when the file is not ELF (too short or wrong magic). */
-export async function readElf(fs: RootFS, path: string): Promise<ElfInfo | undefined> {
+interface OpenedElf {
+  file: RangedFile;
+  header: ElfyHeader;
+  programs: ElfyProgram[];
+}
+
+/** The header and program headers; undefined when the file is not ELF (too short or wrong magic). */
+async function openElf(fs: RootFS, path: string): Promise<OpenedElf | undefined> {
   const file = new RangedFile(fs, path, await fs.readFile(path, { offset: 0, length: HEAD_BYTES }));
   const ident = Buffer.from(file.head.subarray(0, EHDR_SIZE));
   if (ident.length < EHDR_SIZE || ident.toString("latin1", 0, 4) !== "\x7fELF") return undefined;
   const parser = new elfy.Parser();
   const header = parser.parseHeader(ident);
-  const programs = await readPrograms(file, parser, header);
+  return { file, header, programs: await readPrograms(file, parser, header) };
+}
+
+/** Undefined when the file is not ELF (too short or wrong magic). */
+export async function readElf(fs: RootFS, path: string): Promise<ElfInfo | undefined> {
+  const elf = await openElf(fs, path);
+  if (!elf) return undefined;
+  const { file, header, programs } = elf;
   const interp = programs.find((p) => p.type === "interp");
   const dynamic = programs.find((p) => p.type === "dynamic");
   const info: ElfInfo = {
@@ -103,6 +116,22 @@ async function readDynamic(file: RangedFile, header: ElfyHeader, programs: ElfyP
   if (rpath) info.rpath = text(rpath);
   if (runpath) info.runpath = text(runpath);
   info.noDefaultLib = ((value(DT.FLAGS_1) ?? 0) & DF_1_NODEFLIB) !== 0;
+}
+
+/**
+ * Every string of the dynamic string table: the names of the symbols the object imports and
+ * exports among them. Empty for a file that is not ELF or has no dynamic section.
+ */
+export async function dynamicStrings(fs: RootFS, path: string): Promise<string[]> {
+  const elf = await openElf(fs, path);
+  const dynamic = elf?.programs.find((p) => p.type === "dynamic");
+  if (!elf || !dynamic) return [];
+  const entries = decodeDynamic(await elf.file.read(dynamic.offset, dynamic.filesz), elf.header);
+  const strtab = entries.find((e) => e.tag === DT.STRTAB)?.value;
+  const size = entries.find((e) => e.tag === DT.STRSZ)?.value;
+  if (strtab === undefined || size === undefined) return [];
+  const table = await elf.file.read(fileOffset(elf.programs, strtab, path), size);
+  return Buffer.from(table).toString("latin1").split("\0");
 }
 
 function decodeDynamic(bytes: Uint8Array, header: ElfyHeader): DynamicEntry[] {

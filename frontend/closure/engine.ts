@@ -1,7 +1,8 @@
 // Computes the plan: entries, their ELF and script closures, the trace, runtime-data rules,
 // includes and excludes. Everything goes through one Resolver (cached lookups inside the root)
 // and one DynamicLoader (cached ELF reads).
-import { ancestors, dirname, type RootFS } from "./fs.js";
+import { checkEntry } from "./entry.js";
+import { ancestors, dirname, joinPath, type RootFS } from "./fs.js";
 import { expandGlob } from "./glob.js";
 import { DynamicLoader, type LinkMap, type LoadedObject } from "./ldso.js";
 import { loaderConfigFiles } from "./ldconf.js";
@@ -19,7 +20,8 @@ export interface ClosureOptions {
   entries: string[];
   /** The source image's environment: PATH, LD_LIBRARY_PATH. */
   env?: Record<string, string>;
-  trace?: TraceEvent[];
+  /** The tracer's events, in log order (a stream will do). */
+  trace?: Iterable<TraceEvent> | AsyncIterable<TraceEvent>;
   include?: string[];
   exclude?: string[];
   /** Keep the libraries a GPU container runtime injects from the host (left out by default). */
@@ -90,18 +92,16 @@ export class ClosureEngine {
     for (const entry of entries) this.programs.add(entry);
     const traced = await this.addTrace(new Set(await Promise.all(entries.map((e) => this.realPath(e)))));
     for (const glob of this.options.include ?? []) {
-      for (const path of await expandGlob(this.resolver, glob)) await this.addFile(path, { kind: "include", glob });
+      const paths = await expandGlob(this.resolver, glob);
+      if (paths.length === 0) this.plan.warn({ kind: "include-matches-nothing", glob });
+      for (const path of paths) await this.addTree(path, { kind: "include", glob });
     }
     await this.applyRules(traced);
     return this.plan.build(this.options.exclude ?? []);
   }
 
-  private async locateEntry(entry: string): Promise<string> {
-    const path = entry.includes("/") ? entry : await findOnPath(this.resolver, entry, this.env.PATH);
-    if (path === undefined || (await this.resolver.resolve(path))?.stat.type !== "file") {
-      throw new Error(`entry ${entry} is not a file in the source root`);
-    }
-    return path;
+  private locateEntry(entry: string): Promise<string> {
+    return checkEntry(this.resolver, this.loader, entry, this.env.PATH);
   }
 
   private async realPath(path: string): Promise<string | undefined> {
@@ -145,6 +145,23 @@ export class ClosureEngine {
       this.plan.warn({ kind: "bad-elf", message: (error as Error).message }); // ELF errors name the file
     }
     return found.path;
+  }
+
+  /** Adds `path` as addFile does; a directory with everything below it (links kept as links). */
+  private async addTree(path: string, reason: Reason): Promise<void> {
+    const found = await this.resolver.resolve(path).catch(() => undefined);
+    if (found?.stat.type !== "dir") {
+      await this.addFile(path, reason);
+      return;
+    }
+    await this.plan.addPath(path, reason);
+    for (const name of (await this.resolver.fs.readdir(found.path)).sort()) {
+      const child = joinPath(found.path, name);
+      const type = (await this.resolver.lstat(child))?.type;
+      if (type === "dir") await this.addTree(child, reason);
+      else if (type === "symlink") await this.plan.addPath(child, reason, { followFinal: false });
+      else if (type === "file") await this.addFile(child, reason);
+    }
   }
 
   private async addLinkMap(map: LinkMap): Promise<void> {

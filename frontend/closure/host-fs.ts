@@ -1,16 +1,18 @@
 // RootFS over a directory of the host, used by the tests and the debugging CLI. Paths are
 // appended to the root as they are: the engine resolves every symlink itself (resolve.ts) and
 // only asks for paths whose directories are real, so the host never follows a link out of it.
+// Names go to the host as the bytes they stand for (fs.ts: pathBytes), so that names that are not
+// valid UTF-8 are found, and come back escaped.
 import { open, lstat, readdir, readlink, readFile } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import type { ByteRange, FileStat, FileType, RootFS } from "./fs.js";
-import { normalizePath } from "./fs.js";
+import { normalizePath, pathBytes, pathFromBytes } from "./fs.js";
 
 export class HostFS implements RootFS {
   constructor(readonly root: string) {}
 
-  private host(path: string): string {
-    return this.root + normalizePath(path);
+  private host(path: string): Buffer {
+    return pathBytes(this.root + normalizePath(path));
   }
 
   async readFile(path: string, range?: ByteRange): Promise<Uint8Array> {
@@ -35,11 +37,11 @@ export class HostFS implements RootFS {
   }
 
   async readdir(path: string): Promise<string[]> {
-    return readdir(this.host(path));
+    return (await readdir(this.host(path), { encoding: "buffer" })).map(pathFromBytes);
   }
 
   async readlink(path: string): Promise<string> {
-    return readlink(this.host(path));
+    return pathFromBytes(await readlink(this.host(path), { encoding: "buffer" }));
   }
 }
 

@@ -89,16 +89,32 @@ export class PlanBuilder {
     this.add({ kind: "dir", path, mode, reasons: [] }, reason);
   }
 
+  private checkExcluded({ entry, reasons }: Pending, glob: string): void {
+    const all = sortedValues(reasons);
+    if (all.some((r) => r.kind === "entry")) throw new Error(`--exclude=${glob} removes the entry ${entry.path}`);
+    const needed = all.filter((r) => NEEDED.has(r.kind));
+    if (needed.length) this.warn({ kind: "excluded-needed", path: entry.path, reasons: needed, glob });
+  }
+
   private add(entry: PlanEntry, reason: Reason): void {
     const pending = this.entries.get(entry.path) ?? { entry, reasons: new Map<string, Reason>() };
     pending.reasons.set(keyOf(reason), reason);
     this.entries.set(entry.path, pending);
   }
 
-  /** The sorted plan without the excluded paths, with the directories above every entry. */
+  /**
+   * The sorted plan without the excluded paths (a directory with its whole tree), with the
+   * directories above every entry. Excluding an entry is an error; excluding what the closure
+   * needs is an unresolved dependency (the bundle may go onto a base that provides it).
+   */
   async build(exclude: string[]): Promise<Plan> {
-    const excluded = exclude.length > 0 ? picomatch(exclude.map(anchorGlob), { dot: true }) : () => false;
-    const kept = [...this.entries.values()].filter((p) => !excluded(p.entry.path));
+    const excludedBy = exclusions(exclude);
+    const kept: Pending[] = [];
+    for (const pending of this.entries.values()) {
+      const glob = excludedBy(pending.entry.path);
+      if (glob === undefined) kept.push(pending);
+      else this.checkExcluded(pending, glob);
+    }
     const paths = new Set(kept.map((p) => p.entry.path));
     for (const parent of new Set(kept.flatMap((p) => ancestors(p.entry.path)))) {
       if (paths.has(parent)) continue;
@@ -118,6 +134,21 @@ function ownerOf(stat: FileStat): { owner?: Owner } {
 
 function sortedValues<T>(byKey: Map<string, T>): T[] {
   return [...byKey.keys()].sort().map((key) => byKey.get(key)!);
+}
+
+/** The reasons that make a path one the programs cannot start without. */
+const NEEDED = new Set<Reason["kind"]>(["interpreter", "needed", "shebang", "env-command"]);
+
+/** The --exclude glob that drops `path` (it or a directory above it matches), if any. */
+function exclusions(exclude: string[]): (path: string) => string | undefined {
+  const matchers = exclude.map((glob) => ({ glob, matches: picomatch(anchorGlob(glob), { dot: true }) }));
+  return (path) => {
+    for (const dir of [...ancestors(path), path]) {
+      const hit = matchers.find((m) => m.matches(dir));
+      if (hit) return hit.glob;
+    }
+    return undefined;
+  };
 }
 
 /** Globs are absolute; one without a leading slash is anchored at the root. */

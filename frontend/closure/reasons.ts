@@ -31,12 +31,18 @@ export type Warning =
   /** A library a GPU container runtime injects from the host, left out of the bundle. */
   | { kind: "host-gpu-library"; path: string; reasons: Reason[] }
   | { kind: "nss-module-missing"; service: string }
+  /** Something the programs cannot start without, dropped by an --exclude glob. */
+  | { kind: "excluded-needed"; path: string; reasons: Reason[]; glob: string }
+  /** An --include glob that matches nothing in the source. */
+  | { kind: "include-matches-nothing"; glob: string }
   /** Calls of a traced process whose path the tracer could not read: what they named is missing. */
   | { kind: "unreadable-trace-path"; syscall: string; exe: string; calls: number };
 
+const UNRESOLVED = new Set<Warning["kind"]>(["unresolved-library", "unresolved-program", "unresolved-command", "excluded-needed"]);
+
 /** What `--strict` turns into an error: something the programs need that the source lacks. */
 export function isUnresolved(warning: Warning): boolean {
-  return warning.kind === "unresolved-library" || warning.kind === "unresolved-program" || warning.kind === "unresolved-command";
+  return UNRESOLVED.has(warning.kind);
 }
 
 export function describeReason(reason: Reason): string {
@@ -90,6 +96,10 @@ export function describeWarning(warning: Warning): string {
       );
     case "nss-module-missing":
       return `rule nss: no libnss_${warning.service}.so.2 for nsswitch.conf service ${warning.service}`;
+    case "excluded-needed":
+      return `unresolved: ${warning.path} (${warning.reasons.map(describeReason).join("; ")}) is removed by --exclude=${warning.glob}`;
+    case "include-matches-nothing":
+      return `--include=${warning.glob} matches nothing in the source`;
     case "unreadable-trace-path":
       return `trace: ${warning.syscall} by ${warning.exe}: the path of ${warning.calls} call(s) could not be read; what they named is not in the bundle`;
   }

@@ -16,7 +16,7 @@ export interface BundleSpec {
   traces: Command[];
   traceStdin?: string;
   traceEnv: string[];
-  /** Milliseconds. */
+  /** Milliseconds: the trace is stopped then and what it touched is kept. */
   traceTimeout?: number;
   traceWorkdir?: string;
   include: string[];
@@ -26,6 +26,8 @@ export interface BundleSpec {
   tests: Command[];
   testStdin?: string;
   testStdout?: string;
+  /** Milliseconds: a test still running then fails. */
+  testTimeout?: number;
   strict: boolean;
   allowGpuLibs: boolean;
   /** Runtime-data rules to leave out (closure/rules/runtime-data.ts names them). */
@@ -39,22 +41,35 @@ export interface BundleSpec {
 type Setter = (spec: BundleSpec, value: string) => void;
 const VALUED: Record<string, Setter> = {
   from: (s, v) => (s.from = v),
-  trace: (s, v) => s.traces.push(command(v)),
+  trace: (s, v) => s.traces.push(command("trace", v)),
   "trace-stdin": (s, v) => (s.traceStdin = v),
   "trace-env": (s, v) => s.traceEnv.push(keyValue(v)),
-  "trace-timeout": (s, v) => (s.traceTimeout = duration(v)),
+  "trace-timeout": (s, v) => (s.traceTimeout = duration(v, "--trace-timeout")),
   "trace-workdir": (s, v) => (s.traceWorkdir = absolute(v, "--trace-workdir")),
-  include: (s, v) => s.include.push(v),
-  exclude: (s, v) => s.exclude.push(v),
+  include: (s, v) => s.include.push(glob(v, "--include")),
+  exclude: (s, v) => s.exclude.push(glob(v, "--exclude")),
   "skip-rule": (s, v) => s.skipRules.push(ruleName(v)),
   mkdir: (s, v) => s.mkdir.push(mkdir(v)),
   "install-to": (s, v) => (s.installTo = absolute(v, "--install-to")),
-  test: (s, v) => s.tests.push(command(v)),
+  test: (s, v) => s.tests.push(command("test", v)),
   "test-stdin": (s, v) => (s.testStdin = v),
   "test-stdout": (s, v) => (s.testStdout = v),
+  "test-timeout": (s, v) => (s.testTimeout = duration(v, "--test-timeout")),
   env: (s, v) => (s.env = oneOf(v, ["inherit", "none"], "--env")),
   layout: (s, v) => (s.layout = oneOf(v, ["rootfs", "portable"], "--layout")),
   prefix: (s, v) => (s.prefix = absolute(v, "--prefix")),
+};
+/** Flags that may be given more than once; any other valued flag given twice is an error. */
+const REPEATABLE = new Set(["trace", "trace-env", "include", "exclude", "mkdir", "test", "skip-rule"]);
+/** Flags that only mean something with a --trace, or with a --test. */
+const NEEDS: Record<string, "trace" | "test"> = {
+  "trace-stdin": "trace",
+  "trace-env": "trace",
+  "trace-timeout": "trace",
+  "trace-workdir": "trace",
+  "test-stdin": "test",
+  "test-stdout": "test",
+  "test-timeout": "test",
 };
 const BOOLEAN: Record<string, (spec: BundleSpec) => void> = {
   strict: (s) => (s.strict = true),
@@ -74,6 +89,7 @@ function parseWords(words: string[]): BundleSpec {
     from: "", entries: [], traces: [], traceEnv: [], include: [], exclude: [], mkdir: [], tests: [],
     strict: false, allowGpuLibs: false, skipRules: [], env: "inherit", layout: "rootfs", prefix: "/",
   };
+  const given = new Set<string>();
   for (const word of words) {
     if (!word.startsWith("--")) {
       spec.entries.push(word);
@@ -81,6 +97,8 @@ function parseWords(words: string[]): BundleSpec {
     }
     const eq = word.indexOf("=");
     const name = word.slice(2, eq < 0 ? undefined : eq);
+    if (VALUED[name] && given.has(name) && !REPEATABLE.has(name)) throw new Error(`--${name} is given twice: it takes one value`);
+    given.add(name);
     if (BOOLEAN[name] && eq < 0) BOOLEAN[name](spec);
     else if (VALUED[name] && eq >= 0) VALUED[name](spec, word.slice(eq + 1));
     else if (VALUED[name]) throw new Error(`--${name} needs a value: --${name}=<value>`);
@@ -89,23 +107,28 @@ function parseWords(words: string[]): BundleSpec {
   }
   if (!spec.from) throw new Error("--from=<stage|image> is required");
   if (spec.entries.length === 0) throw new Error("no entries: name the programs to bundle, e.g. /usr/bin/jq");
-  if (spec.testStdout !== undefined && spec.tests.length === 0) throw new Error("--test-stdout needs a --test command");
+  for (const [flag, needed] of Object.entries(NEEDS)) {
+    if (given.has(flag) && !given.has(needed)) throw new Error(`--${flag} needs a --${needed} command`);
+  }
   if (spec.prefix !== "/" && spec.layout !== "portable") throw new Error("--prefix goes with --layout=portable");
   if (spec.installTo && spec.layout === "portable") throw new Error("--install-to goes with --layout=rootfs: a portable bundle's entries are in its bin/");
   return spec;
 }
 
-function command(value: string): Command {
-  if (value.trim() === "") throw new Error("empty command");
-  if (!value.trimStart().startsWith("[")) return { text: value, argv: ["/bin/sh", "-c", value], shell: true };
-  let argv: unknown;
-  try {
-    argv = JSON.parse(value);
-  } catch {
-    throw new Error(`command is not a valid JSON array: ${value}`);
+/** Exec form when the value is a JSON array, as RUN reads it; anything else is shell form. */
+function command(flag: string, value: string): Command {
+  if (value.trim() === "") throw new Error(`--${flag}: empty command`);
+  const argv = jsonArray(value);
+  if (argv === undefined) {
+    try {
+      shellWords(value);
+    } catch (err) {
+      throw new Error(`--${flag}: ${(err as Error).message} in: ${value}`);
+    }
+    return { text: value, argv: ["/bin/sh", "-c", value], shell: true };
   }
-  if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === "string")) {
-    throw new Error(`a JSON command must be a non-empty array of strings: ${value}`);
+  if (argv.length === 0 || !argv.every((a) => typeof a === "string")) {
+    throw new Error(`--${flag}: a JSON command must be a non-empty array of strings: ${value}`);
   }
   return { text: argv.join(" "), argv, shell: false };
 }
@@ -119,13 +142,23 @@ function ruleName(v: string): string {
   return v;
 }
 
+function jsonArray(value: string): unknown[] | undefined {
+  if (!value.trimStart().startsWith("[")) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function keyValue(v: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(v)) throw new Error(`--trace-env wants KEY=VALUE, got "${v}"`);
   return v;
 }
 
-/** Go-style durations as Docker uses them: 500ms, 30s, 2m, 1m30s. */
-export function duration(v: string): number {
+/** Go-style durations as Docker uses them: 500ms, 30s, 2m, 1m30s; whole milliseconds, at least one. */
+export function duration(v: string, flag: string): number {
   const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
   let total = 0;
@@ -134,14 +167,35 @@ export function duration(v: string): number {
     total += Number(m[1]) * unit[m[2]];
     matched = re.lastIndex;
   }
-  if (v === "" || matched !== v.length || total <= 0) throw new Error(`--trace-timeout: "${v}" is not a duration such as 500ms, 30s or 2m`);
-  return total;
+  if (v === "" || matched !== v.length) throw new Error(`${flag}: "${v}" is not a duration such as 500ms, 30s or 2m`);
+  // The tracer counts whole milliseconds, where 0 would mean no limit at all.
+  if (Math.round(total) < 1) throw new Error(`${flag}: "${v}" is less than 1ms`);
+  return Math.round(total);
+}
+
+/** A duration as duration() reads it: 600000 is 10m, 1500 is 1s500ms. */
+export function formatDuration(ms: number): string {
+  const units: [string, number][] = [["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]];
+  let rest = ms;
+  let text = "";
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    if (n > 0) text += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return text || "0ms";
 }
 
 function mkdir(v: string): { path: string; mode: number } {
-  const [path, mode] = v.split(":");
+  const [path, mode, ...extra] = v.split(":");
+  if (extra.length) throw new Error(`--mkdir wants <path>[:mode], got "${v}"`);
   if (mode !== undefined && !/^[0-7]{3,4}$/.test(mode)) throw new Error(`--mkdir: "${mode}" is not an octal mode such as 755`);
   return { path: absolute(path, "--mkdir"), mode: mode === undefined ? 0o755 : parseInt(mode, 8) };
+}
+
+function glob(v: string, flag: string): string {
+  if (v === "") throw new Error(`${flag} wants a path or glob, got an empty value`);
+  return v;
 }
 
 function absolute(v: string, flag: string): string {

@@ -2,7 +2,9 @@
 // every file's sha256, and for a portable bundle each entry's launch spec. Pure over RootFS, so
 // the frontend can run it in a cached exec op (resolve-run.ts) and the tests on a directory.
 import { createHash } from "node:crypto";
-import { computeClosure, describeWarning, isUnresolved, launchSpec, parseTrace, type LaunchSpec, type Plan, type RootFS, type TraceEvent } from "../closure/index.js";
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { computeClosure, describeWarning, isUnresolved, launchSpec, parseTraceLines, type EndEvent, type LaunchSpec, type Plan, type RootFS, type TraceEvent } from "../closure/index.js";
 import { forEachConcurrently } from "../concurrency.js";
 
 export interface ResolveRequest {
@@ -21,6 +23,8 @@ export interface ResolveRequest {
   launchers: boolean;
   /** A root filesystem bundle: /tmp, /var/tmp and the source's /run (ClosureOptions.baseDirs). */
   baseDirs: boolean;
+  /** --trace-timeout: a trace stopped by its timeout is a success, not a failure. */
+  traceTimeoutKeeps: boolean;
 }
 
 export interface Resolved {
@@ -33,52 +37,109 @@ export interface Resolved {
   untraced?: string;
 }
 
-/** A failure the user caused (missing entry, --strict, ...): one line, reported at the BUNDLE. */
-export type Resolution = Resolved | { error: string };
+/** A --trace whose command failed or ran out of time; `trace` is its index. */
+export interface TraceFailure {
+  trace: number;
+  status: number;
+  timedOut: boolean;
+}
+
+/** A failure the user caused (missing entry, --strict, a failed trace ...): reported at the BUNDLE. */
+export type Resolution = Resolved | { error: string } | { traceFailed: TraceFailure };
+
+/** Each --trace's log as its lines, read as a stream (a log may hold millions of events). */
+export type TraceLog = AsyncIterable<string>;
+
+/**
+ * A log file's lines, read as they are consumed. The file is opened on the first read: readline
+ * drops the lines it emits before its iterator exists.
+ */
+export async function* readLog(path: string): TraceLog {
+  yield* createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+}
 
 const CONCURRENT_READS = 32;
+/** Files are hashed this many bytes at a time, so a file of any size can be. */
+const HASH_CHUNK = 1 << 20;
 
-/** `traceLogs` are the tracer's JSON Lines logs, one per --trace. */
-export async function resolveBundle(fs: RootFS, req: ResolveRequest, traceLogs: string[]): Promise<Resolution> {
+export async function resolveBundle(fs: RootFS, req: ResolveRequest, traceLogs: TraceLog[]): Promise<Resolution> {
   try {
-    const { events, untraced } = readTraces(traceLogs);
-    const plan = await closure(fs, req, events);
+    const traces = new Traces(traceLogs);
+    const plan = await closure(fs, req, traces.events());
+    // A failed trace is known at its end event, once the closure has read every log.
+    const traceFailed = traces.failure(req.traceTimeoutKeeps);
+    if (traceFailed) return { traceFailed };
     const digests = await fileDigests(fs, plan);
     const launches = req.launchers ? await launchSpecs(fs, req, plan) : undefined;
+    const { untraced } = traces;
     return { plan, digests, ...(launches && { launches }), ...(untraced && { untraced }) };
   } catch (err) {
     return { error: (err as Error).message };
   }
 }
 
-function readTraces(logs: string[]): { events: TraceEvent[]; untraced?: string } {
-  const unavailable = logs.flatMap((text) => text.split("\n")).find((line) => line.includes('"type":"unavailable"'));
-  if (unavailable) {
-    const { call, error, reason } = JSON.parse(unavailable) as Record<string, string>;
-    return { events: [], untraced: `${call}: ${error}: ${reason}` };
+/** The events of every log in turn; a log that says ptrace was unavailable has none. */
+class Traces {
+  untraced?: string;
+  /** Each log's end event (the tracer runs traces with --exit-zero: the status is only there). */
+  private readonly ends: (EndEvent | undefined)[] = [];
+
+  constructor(private readonly logs: TraceLog[]) {}
+
+  async *events(): AsyncGenerator<TraceEvent> {
+    for (const [index, log] of this.logs.entries()) {
+      for await (const event of parseTraceLines(this.unavailableLines(log))) {
+        if (event.type === "end") this.ends[index] = event;
+        yield event;
+      }
+    }
   }
-  return { events: logs.flatMap(parseTrace) };
+
+  /** The first trace whose command failed, or ran out of time when that is not what was asked. */
+  failure(timeoutKeeps: boolean): TraceFailure | undefined {
+    for (const [trace, end] of this.ends.entries()) {
+      if (end && !(end.timedOut ? timeoutKeeps : end.status === 0)) return { trace, status: end.status, timedOut: end.timedOut };
+    }
+    return undefined;
+  }
+
+  private async *unavailableLines(log: TraceLog): AsyncGenerator<string> {
+    for await (const line of log) {
+      if (!line.includes('"type":"unavailable"')) {
+        yield line;
+        continue;
+      }
+      const { call, error, reason } = JSON.parse(line) as Record<string, string>;
+      this.untraced = `${call}: ${error}: ${reason}`;
+    }
+  }
 }
 
-async function closure(fs: RootFS, req: ResolveRequest, trace: TraceEvent[]): Promise<Plan> {
+async function closure(fs: RootFS, req: ResolveRequest, trace: AsyncIterable<TraceEvent>): Promise<Plan> {
   const { entries, env, include, exclude, allowGpuLibs, skipRules, ignore, baseDirs } = req;
   const plan = await computeClosure(fs, { entries, env, trace, include, exclude, allowGpuLibs, skipRules, ignore, baseDirs });
-  for (const e of plan.entries) {
-    if (e.kind === "file" && e.reasons.some((r) => r.kind === "entry") && !(e.mode & 0o111)) throw new Error(`entry ${e.path} is not executable`);
-  }
   const unresolved = plan.warnings.filter(isUnresolved);
   if (req.strict && unresolved.length) throw new Error(`--strict: ${unresolved.map(describeWarning).join("; ")}`);
   return plan;
 }
 
-/** sha256 of each file's content, read a few at a time. */
+/** sha256 of each file's content, a few files at a time, each read in chunks. */
 async function fileDigests(fs: RootFS, plan: Plan): Promise<Record<string, string>> {
   const digests: Record<string, string> = {};
   const files = plan.entries.flatMap((e) => (e.kind === "file" ? [e.path] : []));
   await forEachConcurrently(files, CONCURRENT_READS, async (path) => {
-    digests[path] = createHash("sha256").update(await fs.readFile(path)).digest("hex");
+    digests[path] = await sha256(fs, path);
   });
   return Object.fromEntries(Object.entries(digests).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+async function sha256(fs: RootFS, path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for (let offset = 0; ; offset += HASH_CHUNK) {
+    const bytes = await fs.readFile(path, { offset, length: HASH_CHUNK });
+    hash.update(bytes);
+    if (bytes.length < HASH_CHUNK) return hash.digest("hex");
+  }
 }
 
 /** One launcher per entry; the loader ignores library paths for setuid programs. */

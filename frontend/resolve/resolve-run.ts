@@ -4,7 +4,7 @@
 import type { MountSpec, OpOptions, State } from "../../llb/index.js";
 import type { Gateway } from "../gateway/client.js";
 import { RefFS } from "../source/ref-fs.js";
-import { TRACE_LOG } from "../trace/tools.js";
+import { RESULT_DIR, TRACE_LOG } from "../trace/tools.js";
 import { NODE, OUT_DIR, PROGRAM, RESOLUTION_FILE, SOURCE_DIR, TRACES_DIR } from "./layout.js";
 import type { Resolution, ResolveRequest } from "./resolution.js";
 
@@ -22,7 +22,7 @@ export function resolveRun(r: ResolveRun, op: OpOptions): State {
   const traceDirs = r.traces.map((_, i) => `${TRACES_DIR}/${i + 1}`);
   const mounts: MountSpec[] = [
     { dest: SOURCE_DIR, from: r.source, readonly: true },
-    ...r.traces.map((from, i) => ({ dest: traceDirs[i], from, readonly: true })),
+    ...r.traces.map((from, i) => ({ dest: traceDirs[i], from, selector: RESULT_DIR, readonly: true })),
     { dest: OUT_DIR },
   ];
   const logs = traceDirs.map((dir) => `${dir}/${TRACE_LOG}`);

@@ -6,7 +6,11 @@ import { FileActions, State, type Network, type OpOptions, type Platform } from 
 export const TOOLS_DIR = "/.sidebundle-tools";
 /** Where a tool run writes what the frontend reads back. */
 export const OUT_DIR = "/.sidebundle-out";
+/** Where those files are in the run's result (runTraced). */
+export const RESULT_DIR = "/out";
 export const TRACE_LOG = "trace.jsonl";
+/** The end of the command's stderr, which a failure quotes (the step's log may be cached away). */
+export const STDERR_TAIL = "stderr";
 /** Our own mounts in a traced rootfs: what a trace sees there is never the program's. */
 export const OWN_DIRS = [TOOLS_DIR, OUT_DIR];
 
@@ -36,8 +40,10 @@ export function toolsState(tools: string[], files: Record<string, string> = {}):
 export interface TracedRun {
   /** The rootfs the command runs in. */
   root: State;
+  /** Static tools mounted beside the tracer (e.g. the shell of a shell-form --test). */
+  tools?: string[];
   argv: string[];
-  /** Tracer options; --output and --stdin-file are added here. */
+  /** Tracer options; --output, --stderr-tail and --stdin-file are added here. */
   tracerArgs: string[];
   stdin?: string;
   env?: string[];
@@ -47,9 +53,19 @@ export interface TracedRun {
   platform: Platform;
 }
 
-/** Runs a command under the tracer; the result is the output directory (the log at /trace.jsonl). */
+/**
+ * A directory any user can write: the tracer runs as the stage's USER, as RUN would, and a
+ * mount's own root is root's, 0755. A copy's mode is set as given (mkdir's passes the umask).
+ */
+function writableDir(): State {
+  const op = { customName: "[internal] sidebundle: output directory" };
+  const dir = State.scratch().file(FileActions.empty().mkdir(RESULT_DIR, 0o755, { timestamp: 0n }), op);
+  return State.scratch().file(FileActions.empty().copy(dir, RESULT_DIR, RESULT_DIR, { mode: 0o777, timestamp: 0n }), op);
+}
+
+/** Runs a command under the tracer; the result holds the log and the stderr tail in RESULT_DIR. */
 export function runTraced(r: TracedRun, op: OpOptions): State {
-  const args = [TRACER, "--output", `${OUT_DIR}/${TRACE_LOG}`, ...r.tracerArgs];
+  const args = [TRACER, "--output", `${OUT_DIR}/${TRACE_LOG}`, "--stderr-tail", `${OUT_DIR}/${STDERR_TAIL}`, ...r.tracerArgs];
   if (r.stdin !== undefined) args.push("--stdin-file", STDIN_FILE);
   const run = r.root.run(
     {
@@ -59,8 +75,8 @@ export function runTraced(r: TracedRun, op: OpOptions): State {
       user: r.user,
       network: r.network,
       mounts: [
-        { dest: TOOLS_DIR, from: toolsState(["sidebundle-trace"], r.stdin === undefined ? {} : { stdin: r.stdin }), readonly: true },
-        { dest: OUT_DIR },
+        { dest: TOOLS_DIR, from: toolsState(["sidebundle-trace", ...(r.tools ?? [])], r.stdin === undefined ? {} : { stdin: r.stdin }), readonly: true },
+        { dest: OUT_DIR, from: writableDir(), selector: RESULT_DIR },
       ],
       platform: r.platform,
     },

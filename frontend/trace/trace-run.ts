@@ -5,11 +5,14 @@ import type { BundleSpec, Command } from "../dockerfile/bundle-spec.js";
 import type { Source } from "../source/source.js";
 import { runTraced } from "./tools.js";
 
-/** The state whose /trace.jsonl is the command's trace log. */
-export function traceRun(src: Source, spec: BundleSpec, cmd: Command, platform: Platform, op: OpOptions): State {
+/**
+ * The state whose RESULT_DIR/trace.jsonl is the command's trace log. It runs for --trace-timeout (a server
+ * stopped then is a success: what it touched is kept), else for at most `limit` milliseconds.
+ */
+export function traceRun(src: Source, spec: BundleSpec, cmd: Command, limit: number, platform: Platform, op: OpOptions): State {
   // Without ptrace (QEMU, Yama scope 3) the log says why, and the bundle falls back to static
-  // analysis. A server traced for a while and then stopped is a success: what it touched is kept.
-  const tracerArgs = ["--unavailable-ok", ...(spec.traceTimeout ? ["--timeout", `${spec.traceTimeout}ms`, "--timeout-ok"] : [])];
+  // analysis. The status is in the log: the resolve step reports a failure with the user's command.
+  const tracerArgs = ["--unavailable-ok", "--exit-zero", "--timeout", `${spec.traceTimeout ?? limit}ms`];
   return runTraced(
     {
       root: src.state,

@@ -49,7 +49,7 @@ describe("sidebundle closure", () => {
   it("fails with one line naming the cause", () => {
     const run = sidebundle("closure", "--root", root, "no-such-program");
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe("sidebundle: entry no-such-program is not a file in the source root\n");
+    expect(run.stderr).toBe("sidebundle: entry no-such-program is not an executable file on the source's PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)\n");
     expect(sidebundle("frobnicate").stderr).toMatch(/^sidebundle: usage: sidebundle closure --root DIR/);
     expect(sidebundle("closure", "--root", root, "--env", "PATH", "ls").stderr).toBe('sidebundle: --env expects NAME=VALUE, got "PATH"\n');
   });

@@ -1,12 +1,13 @@
 // computeClosure on the cached Debian rootfs: scripts, trace filtering, runtime-data rules,
 // GPU filter, include/exclude, and ranged ELF reads.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readElf } from "../../frontend/closure/elf.js";
-import { computeClosure, describeReason, describeWarning, HostFS, parseTrace, type Plan, type RootFS } from "../../frontend/closure/index.js";
-import { CountingFS, OverlayFS } from "./helpers.js";
+import { computeClosure, describeWarning, HostFS, isUnresolved, parseTrace, type Plan, type RootFS } from "../../frontend/closure/index.js";
+import { CountingFS, OverlayFS, paths, reasonsOf } from "./helpers.js";
 import { debianRootfs } from "./rootfs.js";
 
 let root: string;
@@ -17,8 +18,6 @@ beforeAll(() => {
   host = new HostFS(root);
 });
 
-const paths = (plan: Plan) => plan.entries.map((e) => e.path);
-const reasonsOf = (plan: Plan, path: string) => plan.entries.find((e) => e.path === path)?.reasons.map(describeReason);
 const trace = (events: object[]) => parseTrace(events.map((e) => JSON.stringify(e)).join("\n"));
 
 describe("scripts", () => {
@@ -207,6 +206,56 @@ describe("include and exclude", () => {
     expect(reasonsOf(plan, "/usr/share/perl5/Debian/AdduserCommon.pm")).toEqual(["include: usr/share/perl5/Debian/*.pm"]);
     const parents = plan.entries.filter((e) => e.path === "/usr/share/perl5/Debian");
     expect(parents).toEqual([{ kind: "dir", path: "/usr/share/perl5/Debian", mode: 0o755, reasons: [{ kind: "parent" }] }]);
+  });
+});
+
+describe("nothing dropped silently", () => {
+  it("an --include or --exclude directory means its whole tree", async () => {
+    const debconf = "/usr/share/perl5/Debian/DebConf/Client/ConfModule.pm";
+    const included = await computeClosure(host, { entries: ["/usr/bin/true"], include: ["/usr/share/perl5/Debian"] });
+    expect(reasonsOf(included, debconf)).toEqual(["include: /usr/share/perl5/Debian"]);
+    expect(reasonsOf(included, "/usr/share/perl5/Debian/AdduserCommon.pm")).toEqual(["include: /usr/share/perl5/Debian"]);
+    const excluded = await computeClosure(host, { entries: ["/usr/bin/true"], include: ["/usr/share/perl5/Debian"], exclude: ["/usr/share/perl5/Debian/DebConf"] });
+    expect(paths(excluded).filter((p) => p.includes("DebConf"))).toEqual([]);
+    expect(paths(excluded)).toContain("/usr/share/perl5/Debian/AdduserCommon.pm");
+  });
+
+  it("an --include that matches nothing is a warning", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/true"], include: ["/opt/none/*.so", "/etc/no-such-file"] });
+    expect(plan.warnings.map(describeWarning)).toEqual(expect.arrayContaining(["--include=/opt/none/*.so matches nothing in the source", "--include=/etc/no-such-file matches nothing in the source"]));
+  });
+
+  it("file names that are not UTF-8, escaped by the tracer, are found and listed as the tracer wrote them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-names-"));
+    mkdirSync(join(dir, "usr/bin"), { recursive: true });
+    copyFileSync("/usr/bin/true", join(dir, "usr/bin/true"));
+    mkdirSync(Buffer.from(`${dir}/d\xe9r`, "latin1"));
+    writeFileSync(Buffer.from(`${dir}/caf\xe9.txt`, "latin1"), "x");
+    writeFileSync(Buffer.from(`${dir}/d\xe9r/x\xff.txt`, "latin1"), "y");
+    const log = [
+      '{"type":"exec","pid":2,"ppid":1,"exe":"/bin/sh","syscall":"execve","path":"/usr/bin/true","abs":"/usr/bin/true","argv":["true"],"result":0}',
+      '{"type":"file","pid":2,"ppid":1,"exe":"/usr/bin/true","syscall":"openat","path":"/caf\\udce9.txt","abs":"/caf\\udce9.txt","flags":0,"result":3}',
+    ].join("\n");
+    const plan = await computeClosure(new HostFS(dir), { entries: ["/usr/bin/true"], trace: parseTrace(log), include: ["/d*r"] });
+    expect(paths(plan)).toEqual(expect.arrayContaining(["/caf\udce9.txt", "/d\udce9r", "/d\udce9r/x\udcff.txt"]));
+    expect(reasonsOf(plan, "/caf\udce9.txt")).toEqual(["trace: openat by /usr/bin/true"]);
+  });
+
+  it("excluding an entry is an error", async () => {
+    await expect(computeClosure(host, { entries: ["/usr/bin/ls"], exclude: ["/usr/bin/ls"] })).rejects.toThrow("--exclude=/usr/bin/ls removes the entry /usr/bin/ls");
+    await expect(computeClosure(host, { entries: ["ls"], exclude: ["/usr/bin"] })).rejects.toThrow("--exclude=/usr/bin removes the entry /usr/bin/ls");
+  });
+
+  it("excluding what the programs need is an unresolved dependency that names what needs it", async () => {
+    const plan = await computeClosure(host, { entries: ["/usr/bin/ls"], exclude: ["**/libc.so.6", "/lib64"] });
+    expect(paths(plan).filter((p) => p.endsWith("libc.so.6") || p.startsWith("/lib64"))).toEqual([]);
+    expect(plan.warnings.every(isUnresolved)).toBe(true);
+    expect(plan.warnings.map(describeWarning)).toEqual(
+      expect.arrayContaining([
+        "unresolved: /lib64 (interpreter of /usr/bin/ls) is removed by --exclude=/lib64",
+        expect.stringMatching(/^unresolved: \/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6 \(elf-needed libc\.so\.6 by .*\) is removed by --exclude=\*\*\/libc\.so\.6$/),
+      ]),
+    );
   });
 });
 

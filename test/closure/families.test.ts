@@ -6,8 +6,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
-import { computeClosure, describeReason, HostFS, type ClosureOptions, type Plan, type RootFS } from "../../frontend/closure/index.js";
-import { materialize } from "./helpers.js";
+import { computeClosure, HostFS, type ClosureOptions, type Plan, type RootFS } from "../../frontend/closure/index.js";
+import { materialize, paths, reasonsOf } from "./helpers.js";
 import { debianRootfs } from "./rootfs.js";
 import { tracerInRoot } from "./traces.js";
 
@@ -19,8 +19,6 @@ beforeAll(() => {
   host = new HostFS(root);
 });
 
-const paths = (plan: Plan) => plan.entries.map((e) => e.path);
-const reasonsOf = (plan: Plan, path: string) => plan.entries.find((e) => e.path === path)?.reasons.map(describeReason);
 
 /** The plan of `entries` with a real trace of `argv` (run in the rootfs). */
 async function tracedPlan(entries: string[], argv: string[], options: Partial<ClosureOptions> = {}): Promise<Plan> {
@@ -47,6 +45,14 @@ describe("zoneinfo", () => {
     const expected = runIn(root, tokyo, { TZ: "Asia/Tokyo" }).toString();
     expect(expected).toBe("09:00 JST\n");
     expect(runIn(written(plan), tokyo, { TZ: "Asia/Tokyo" }).toString()).toBe(expected);
+  });
+
+  it("keeps it for a program that converts local time although its trace never did (gawk's strftime)", async () => {
+    const plan = await tracedPlan(["/usr/bin/date"], ["/usr/bin/date", "--version"]);
+    expect(reasonsOf(plan, "/usr/share/zoneinfo/Asia/Tokyo")).toEqual(["rule: zoneinfo"]);
+    expect(runIn(written(plan), tokyo, { TZ: "Asia/Tokyo" }).toString()).toBe("09:00 JST\n");
+    // true converts no time at all: no sign, no database.
+    expect(paths(await tracedPlan(["/usr/bin/true"], ["/usr/bin/true"]))).not.toContain("/usr/share/zoneinfo/Asia/Tokyo");
   });
 
   it("gives Python's zoneinfo an untraced zone", async () => {
@@ -91,11 +97,28 @@ describe("plugins", () => {
   });
 });
 
+describe("python-stdlib", () => {
+  const importJson = ["/usr/bin/python3", "-c", "import json"];
+
+  it("keeps the standard library whole but its tests and tools: a lazy import of another module works", async () => {
+    const plan = await tracedPlan(["/usr/bin/python3"], importJson);
+    expect(reasonsOf(plan, "/usr/lib/python3.11/csv.py")).toEqual(["rule: python-stdlib"]);
+    expect(paths(plan).filter((p) => /^\/usr\/lib\/python3\.11\/(test|idlelib|tkinter|ensurepip|lib2to3)\//.test(p))).toEqual([]);
+    const script = "import csv, io, traceback; w = io.StringIO(); csv.writer(w).writerow(['a', 'x, y']); print(w.getvalue().strip())";
+    expect(runIn(written(plan), ["/usr/bin/python3", "-c", script]).toString()).toBe('a,"x, y"\n');
+  });
+
+  it("is left out with --skip-rule", async () => {
+    const plan = await tracedPlan(["/usr/bin/python3"], importJson, { skipRules: ["python-stdlib"] });
+    expect(paths(plan)).not.toContain("/usr/lib/python3.11/csv.py");
+  });
+});
+
 describe("python-packages", () => {
   const importJson = ["/usr/bin/python3", "-c", "import json"];
 
   it("keeps a package the traced imports used whole, not the standard library's root", async () => {
-    const plan = await tracedPlan(["/usr/bin/python3"], importJson);
+    const plan = await tracedPlan(["/usr/bin/python3"], importJson, { skipRules: ["python-stdlib"] });
     expect(reasonsOf(plan, "/usr/lib/python3.11/json/tool.py")).toEqual(["rule: python-packages"]);
     expect(paths(plan)).toContain("/usr/lib/python3.11/encodings/cp1252.py");
     expect(paths(plan)).not.toContain("/usr/lib/python3.11/csv.py");
@@ -105,7 +128,7 @@ describe("python-packages", () => {
   });
 
   it("is left out with --skip-rule", async () => {
-    const plan = await tracedPlan(["/usr/bin/python3"], importJson, { skipRules: ["python-packages"] });
+    const plan = await tracedPlan(["/usr/bin/python3"], importJson, { skipRules: ["python-stdlib", "python-packages"] });
     expect(paths(plan)).not.toContain("/usr/lib/python3.11/json/tool.py");
   });
 });
@@ -134,7 +157,7 @@ describe("program-data", () => {
 describe("rule names", () => {
   it("rejects an unknown rule to skip, naming the known ones", async () => {
     await expect(computeClosure(host, { entries: ["/usr/bin/date"], skipRules: ["tz"] })).rejects.toThrow(
-      'unknown rule "tz": the rules are zoneinfo, plugins, python-packages, program-data, gconv, locale, nss, tls',
+      'unknown rule "tz": the rules are zoneinfo, plugins, python-stdlib, python-packages, program-data, gconv, locale, nss, tls',
     );
   });
 });

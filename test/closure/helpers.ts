@@ -3,6 +3,7 @@
 import { chmodSync, copyFileSync, mkdirSync, symlinkSync } from "node:fs";
 import type { ByteRange, FileStat, RootFS } from "../../frontend/closure/fs.js";
 import type { Plan } from "../../frontend/closure/plan.js";
+import { describeReason } from "../../frontend/closure/reasons.js";
 import { dirname, basename } from "../../frontend/closure/fs.js";
 
 export class CountingFS implements RootFS {
@@ -103,3 +104,22 @@ export function materialize(plan: Plan, root: string, dir: string): void {
     }
   }
 }
+
+/** An x86-64 ELF header with `phnum` program headers at 4096 (past the end when phnum > 0). */
+export function elfHeader(phnum: number): Buffer {
+  const header = Buffer.alloc(64);
+  header.write("\x7fELF", 0, "latin1");
+  header.set([2, 1, 1], 4); // 64-bit, little endian, version 1
+  header.writeUInt16LE(2, 16); // ET_EXEC
+  header.writeUInt16LE(62, 18); // x86-64
+  header.writeBigUInt64LE(4096n, 32); // e_phoff
+  header.writeUInt16LE(56, 54); // e_phentsize
+  header.writeUInt16LE(phnum, 56); // e_phnum
+  return header;
+}
+
+/** The plan's paths, in order. */
+export const paths = (plan: Plan) => plan.entries.map((e) => e.path);
+
+/** Why `path` is in the plan, as manifest.lock says it. */
+export const reasonsOf = (plan: Plan, path: string) => plan.entries.find((e) => e.path === path)?.reasons.map(describeReason);

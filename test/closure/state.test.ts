@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { computeClosure, HostFS, type PlanEntry } from "../../frontend/closure/index.js";
 import { parseTrace } from "../../frontend/closure/trace.js";
-import { memoryRoot } from "./helpers.js";
+import { elfHeader, memoryRoot } from "./helpers.js";
 import { debianRootfs } from "./rootfs.js";
 import { tracerInRoot } from "./traces.js";
 
@@ -17,7 +17,7 @@ const dirs = (entries: PlanEntry[]) => entries.filter((e) => e.kind === "dir").m
 
 describe("directories of run-time state", () => {
   const root = memoryRoot({
-    "/usr/sbin/app": { file: "not elf" },
+    "/usr/sbin/app": { file: elfHeader(0) },
     "/var/lib/app/cache": { dir: true, mode: 0o750, uid: 33, gid: 33 },
     "/var/lib/app": { dir: true, mode: 0o750, uid: 33, gid: 33 },
     "/var/log": { dir: true, mode: 0o755, gid: 4 },
@@ -80,7 +80,7 @@ describe("directories of run-time state", () => {
       { kind: "dir", path: "/tmp", mode: 0o1777 },
       { kind: "dir", path: "/var/tmp", mode: 0o1777 },
     ]);
-    const withoutRun = memoryRoot({ "/usr/sbin/app": { file: "not elf" } });
+    const withoutRun = memoryRoot({ "/usr/sbin/app": { file: elfHeader(0) } });
     const bare = await computeClosure(withoutRun, { entries: ["/usr/sbin/app"], baseDirs: true });
     expect(bare.entries.map((e) => e.path)).toEqual(["/tmp", "/usr", "/usr/sbin", "/usr/sbin/app", "/var", "/var/tmp"]);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { computeClosure } from "../../frontend/closure/index.js";
 import { countedEvents, parseTrace } from "../../frontend/closure/trace.js";
-import { memoryRoot } from "./helpers.js";
+import { elfHeader, memoryRoot } from "./helpers.js";
 
 const exec = (pid: number, ppid: number, abs: string, result = 0) => ({ type: "exec", pid, ppid, exe: "/bin/sh", syscall: "execve", path: abs, abs, argv: [], result });
 const open = (pid: number, abs: string) => ({ type: "file", pid, ppid: 0, exe: "x", syscall: "openat", path: abs, abs, flags: 0, result: 3 });
@@ -33,25 +33,23 @@ describe("trace log", () => {
 });
 
 describe("damaged files", () => {
+  const root = memoryRoot({ "/bin/broken": { file: elfHeader(1) }, "/bin/ok": { file: elfHeader(0) } });
+
   it("warns about an ELF file whose program headers lie past its end and keeps the file", async () => {
-    const header = Buffer.alloc(64);
-    header.write("\x7fELF", 0, "latin1");
-    header.set([2, 1, 1], 4); // 64-bit, little endian, version 1
-    header.writeUInt16LE(2, 16); // ET_EXEC
-    header.writeUInt16LE(62, 18); // x86-64
-    header.writeBigUInt64LE(4096n, 32); // e_phoff
-    header.writeUInt16LE(56, 54); // e_phentsize
-    header.writeUInt16LE(1, 56); // e_phnum
-    const plan = await computeClosure(memoryRoot({ "/bin/broken": { file: header } }), { entries: ["/bin/broken"] });
-    expect(plan.entries.map((e) => e.path)).toEqual(["/bin", "/bin/broken"]);
+    const plan = await computeClosure(root, { entries: ["/bin/ok"], include: ["/bin/broken"] });
+    expect(plan.entries.map((e) => e.path)).toEqual(["/bin", "/bin/broken", "/bin/ok"]);
     expect(plan.warnings).toEqual([{ kind: "bad-elf", message: "/bin/broken: truncated ELF program headers" }]);
+  });
+
+  it("fails on such an entry, which the kernel cannot run", async () => {
+    await expect(computeClosure(root, { entries: ["/bin/broken"] })).rejects.toThrow("entry /bin/broken: /bin/broken is a damaged ELF file (truncated ELF program headers): the kernel cannot run it");
   });
 });
 
 describe("trace paths in the plan", () => {
   const root = memoryRoot({
     "/usr/bin/app": { file: "#!/bin/true\n" },
-    "/bin/true": { file: "not elf" },
+    "/bin/true": { file: elfHeader(0) },
     "/etc/loop": { symlink: "/etc/loop" },
     "/etc/conf": { symlink: "real.conf" },
     "/etc/real.conf": { file: "x" },
@@ -89,6 +87,6 @@ describe("trace paths in the plan", () => {
   });
 
   it("fails on an entry that is a symlink loop, with one line naming it", async () => {
-    await expect(computeClosure(root, { entries: ["/etc/loop"] })).rejects.toThrow("too many levels of symbolic links resolving /etc/loop");
+    await expect(computeClosure(root, { entries: ["/etc/loop"] })).rejects.toThrow("entry /etc/loop: too many levels of symlinks");
   });
 });

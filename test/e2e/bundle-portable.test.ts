@@ -1,9 +1,9 @@
 // --layout=portable, exported with --output type=local: the launchers run the bundled programs
 // on this host, from another directory, and in a container with no glibc at all (a static
 // busybox only), printing what the fat stage prints; children do not inherit a library path.
-import { cpSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { docker, dockerOk, requireFrontendImage, runProgram, type Run } from "./docker.js";
 
@@ -79,15 +79,55 @@ describe.each(cases)("portable: $name", (c) => {
   });
 });
 
+describe("portable: times", () => {
+  const PY = "/usr/lib/python3.11/json/__init__.py";
+  const fatTime = async (path: string) => {
+    const run = await docker(["run", "--rm", "--network", "none", "--entrypoint", "python3", FAT, "-c", `import os; print(os.lstat("${path}").st_mtime_ns)`]);
+    return BigInt(run.stdout.trim());
+  };
+
+  it("payload files keep the source's times: Python uses the bundled .pyc files", async () => {
+    expect(statSync(join(out, "payload", PY), { bigint: true }).mtimeNs).toBe(await fatTime(PY));
+    const run = await runProgram(join(out, "bin/python3"), ["-v", "-c", "import json, decimal"], { env: { PATH: "/usr/bin:/bin" } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/json\/__pycache__\/__init__\.cpython-311\.pyc matches /);
+    expect(run.stderr).not.toMatch(/bytecode is stale/);
+  });
+
+  it("with SOURCE_DATE_EPOCH, later times become it and the store's hard links stay", async () => {
+    // In an image: the local exporter itself dates every file SOURCE_DATE_EPOCH.
+    const epoch = 1_700_000_000n * 1_000_000_000n;
+    // The bundle's steps run: BuildKit's cache compares contents, not times.
+    const build = ["buildx", "build", "--quiet", "--no-cache-filter=stage-1", "--build-arg", "SOURCE_DATE_EPOCH=1700000000", EXAMPLE];
+    const id = (await dockerOk(build)).stdout.trim();
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.lock"), "utf8"));
+    const sha = manifest.paths.find((p: { path: string }) => p.path === "/usr/local/bin/wordfreq").sha256;
+    const paths = ["/payload/usr/local/bin/wordfreq", `/data/${sha}`, "/payload/usr/bin/python3", "/payload/usr/lib/python3.11"];
+    const script = "import json, os, sys; print(json.dumps([[str(s.st_mtime_ns), s.st_ino, s.st_nlink] for s in map(os.lstat, sys.argv[1:])]))";
+    const stats = await docker(["run", "--rm", "--network", "none", "--entrypoint", "/bin/python3", id, "-c", script, ...paths]);
+    const [wordfreq, data, python, lib] = (JSON.parse(stats.stdout) as [string, number, number][]).map(([t, ino, nlink]) => ({ time: BigInt(t), ino, nlink }));
+    expect(wordfreq).toEqual({ time: epoch, ino: data.ino, nlink: 2 });
+    expect(lib.time).toBe(epoch);
+    const source = await fatTime("/usr/bin/python3");
+    expect(source).toBeLessThan(epoch);
+    expect(python.time).toBe(source);
+  });
+});
+
 describe("portable: children", () => {
   it("do not inherit the bundle's library path, and find the bundle's tools first", async () => {
     const env = await run(join(out, "bin/showenv"), []);
     expect(env.code).toBe(0);
     expect(env.stdout).not.toMatch(/^LD_LIBRARY_PATH=/m);
     expect(env.stdout).toMatch(new RegExp(`^PATH=${out}/bin:`, "m"));
-    // A host program started by a bundled shell still runs with the host's own libraries.
-    const host = await run(join(out, "bin/env"), ["/usr/bin/sort", "--version"]);
+    // A host program started by a bundled program runs with the host's own libraries: none of
+    // what it maps comes from the bundle (a leaked library path would map the bundle's libc).
+    const host = await run(join(out, "bin/env"), ["/bin/cat", "/proc/self/maps"]);
     expect(host.code).toBe(0);
+    const mapped = [...new Set(host.stdout.split("\n").map((line) => line.split(/\s+/)[5] ?? "").filter((p) => p.startsWith("/")))];
+    expect(mapped).toContain("/usr/bin/cat");
+    expect(mapped.some((p) => /\/libc\.so\.6$/.test(p))).toBe(true);
+    expect(mapped.filter((p) => p.startsWith(realpathSync(out)))).toEqual([]);
   });
 });
 
@@ -109,5 +149,51 @@ describe("portable: inside an image", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/java\.home = \/opt\/java\/payload\/usr\/lib\/jvm\/java-17-openjdk-amd64/);
     expect(run.stderr).toMatch(/OpenJDK Runtime Environment/);
+  });
+});
+
+/** Every path below `dir` (files, links and directories), relative to it, with a leading slash. */
+function walk(dir: string, at = ""): string[] {
+  return readdirSync(join(dir, at)).flatMap((name) => {
+    const path = `${at}/${name}`;
+    return lstatSync(join(dir, path)).isDirectory() ? [path, ...walk(dir, path)] : [path];
+  });
+}
+
+describe("portable: links and owners", () => {
+  it("keeps absolute links to directories as links inside the bundle, every payload path in the manifest", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-portable-links-"));
+    const dockerfile = [
+      "# syntax=sidebundle/frontend",
+      "FROM debian:bookworm-slim AS build",
+      "RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates",
+      // Two files with the same content and different owners share no data file.
+      "RUN echo same > /srv/a && echo same > /srv/b && chown 1000:1000 /srv/b",
+      "FROM scratch",
+      "BUNDLE --from=build --layout=portable --include=/srv/a --include=/srv/b /usr/bin/curl",
+      "",
+    ].join("\n");
+    writeFileSync(join(dir, "Dockerfile"), dockerfile);
+    const bundle = join(dir, "out");
+    await dockerOk(["buildx", "build", "--output", `type=local,dest=${bundle}`, dir]);
+    const payload = join(bundle, "payload");
+    const manifest = JSON.parse(readFileSync(join(bundle, "manifest.lock"), "utf8")) as { paths: { path: string; type: string }[] };
+    const listed = new Set(manifest.paths.map((p) => p.path));
+    // The TLS rule's /usr/lib/ssl/certs -> /etc/ssl/certs: a link, not a copy of the store.
+    expect(lstatSync(join(payload, "usr/lib/ssl/certs")).isSymbolicLink()).toBe(true);
+    expect(listed.has("/etc/ssl/certs/ca-certificates.crt")).toBe(true);
+    const unlisted = walk(payload).filter((p) => !listed.has(p));
+    expect(unlisted).toEqual([]);
+    for (const path of walk(payload).filter((p) => lstatSync(join(payload, p)).isSymbolicLink())) {
+      const target = readlinkSync(join(payload, path));
+      expect({ path, target, inside: !target.startsWith("/") && resolve(dirname(join(payload, path)), target).startsWith(payload) }).toMatchObject({ inside: true });
+    }
+    expect(readFileSync(join(payload, "usr/lib/ssl/certs/ca-certificates.crt"), "utf8")).toMatch(/BEGIN CERTIFICATE/);
+    expect(readFileSync(join(payload, "srv/b"), "utf8")).toBe("same\n");
+    // Traced use and an ordinary one: the bundled curl runs from the bundle.
+    const version = await run(join(bundle, "bin/curl"), ["--version"]);
+    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^curl \d/) });
+    const file = await run(join(bundle, "bin/curl"), ["-sS", `file://${join(payload, "srv/a")}`]);
+    expect(file).toMatchObject({ code: 0, stdout: "same\n" });
   });
 });

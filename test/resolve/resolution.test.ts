@@ -1,12 +1,12 @@
 // resolveBundle, the resolve op's work, on this machine's own root (Debian bookworm) with a real
 // trace from sidebundle-trace, and on a small root where a library is missing.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HostFS } from "../../frontend/closure/index.js";
-import { resolveBundle, type Resolved, type ResolveRequest } from "../../frontend/resolve/resolution.js";
+import { resolveBundle, type Resolved, type ResolveRequest, type TraceLog } from "../../frontend/resolve/resolution.js";
 import { TRACER } from "../closure/traces.js";
 
 const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -21,13 +21,18 @@ const request = (r: Partial<ResolveRequest>): ResolveRequest => ({
   ignore: [],
   launchers: false,
   baseDirs: false,
+  traceTimeoutKeeps: false,
   ...r,
 });
 
-function traceLog(argv: string[]): string {
+function traceLog(argv: string[], tracerArgs: string[] = []): TraceLog {
   const out = join(mkdtempSync(join(tmpdir(), "sb-resolution-")), "trace.jsonl");
-  execFileSync(TRACER, ["--output", out, "--", ...argv], { stdio: "ignore" });
-  return readFileSync(out, "utf8");
+  execFileSync(TRACER, ["--output", out, "--exit-zero", ...tracerArgs, "--", ...argv], { stdio: "ignore" });
+  return lines(readFileSync(out, "utf8"));
+}
+
+async function* lines(text: string): TraceLog {
+  yield* text.split("\n");
 }
 
 function sha256sum(path: string): string {
@@ -57,7 +62,7 @@ describe("resolveBundle", () => {
 
   it("falls back to the entries alone when the trace says ptrace was unavailable", async () => {
     const unavailable = '{"type":"unavailable","call":"PTRACE_SEIZE","error":"Operation not permitted","reason":"Yama ptrace_scope is 3"}\n';
-    const resolved = (await resolveBundle(host, request({ entries: ["sort"] }), [unavailable])) as Resolved;
+    const resolved = (await resolveBundle(host, request({ entries: ["sort"] }), [lines(unavailable)])) as Resolved;
     expect(resolved.untraced).toBe("PTRACE_SEIZE: Operation not permitted: Yama ptrace_scope is 3");
     expect(resolved.plan.entries.map((e) => e.path)).toContain("/usr/bin/sort");
   });
@@ -65,6 +70,18 @@ describe("resolveBundle", () => {
   it("reports what the user caused as one line: a missing entry, one not executable", async () => {
     expect(await resolveBundle(host, request({ entries: ["no-such-program"] }), [])).toEqual({ error: expect.stringMatching(/no-such-program/) });
     expect(await resolveBundle(host, request({ entries: ["/etc/passwd"] }), [])).toEqual({ error: "entry /etc/passwd is not executable" });
+  });
+
+  it("reports a trace whose command failed or ran out of time, with the index of its --trace", async () => {
+    const ok = traceLog(["/usr/bin/sort", "--version"]);
+    const failed = traceLog(["/usr/bin/sort", "--no-such-option"]);
+    const endless = traceLog(["/usr/bin/sleep", "100"], ["--timeout", "200ms"]);
+    const req = request({ entries: ["sort"] });
+    expect(await resolveBundle(host, req, [ok, failed])).toEqual({ traceFailed: { trace: 1, status: 2, timedOut: false } });
+    expect(await resolveBundle(host, req, [endless])).toEqual({ traceFailed: { trace: 0, status: 143, timedOut: true } });
+    // With --trace-timeout, stopping it is what the user asked for: what it touched is kept.
+    const kept = (await resolveBundle(host, request({ entries: ["sleep"], traceTimeoutKeeps: true }), [endless])) as Resolved;
+    expect(kept.plan.entries.map((e) => e.path)).toContain("/usr/bin/sleep");
   });
 
   it("warns of an unresolved library, and fails on it with --strict", async () => {
@@ -87,4 +104,25 @@ describe("resolveBundle", () => {
     const strict = (await resolveBundle(new HostFS(root), request({ entries: ["/usr/bin/true"], strict: true }), [])) as Resolved;
     expect(strict.plan.warnings).toEqual([{ kind: "nss-module-missing", service: "nothere" }]);
   });
+
+  it("hashes a file over 2 GiB by streaming it", async () => {
+    const root = mkdtempSync(join(tmpdir(), "sb-resolution-big-"));
+    try {
+      mkdirSync(join(root, "usr/bin"), { recursive: true });
+      copyFileSync("/usr/bin/true", join(root, "usr/bin/true"));
+      mkdirSync(join(root, "data"));
+      // Sparse, so it costs no disk: 2.25 GiB, mostly zeros, with bytes at both ends.
+      const big = join(root, "data/weights.bin");
+      writeFileSync(big, "head");
+      truncateSync(big, 2.25 * 2 ** 30 - 4);
+      appendFileSync(big, "tail");
+      const resolved = await resolveBundle(new HostFS(root), request({ entries: ["/usr/bin/true"], include: ["/data/weights.bin"] }), []);
+      expect("error" in resolved ? resolved.error : undefined).toBeUndefined();
+      const plan = (resolved as Resolved).plan.entries.find((e) => e.path === "/data/weights.bin");
+      expect(plan).toMatchObject({ kind: "file", size: 2.25 * 2 ** 30 });
+      expect((resolved as Resolved).digests["/data/weights.bin"]).toBe(sha256sum(big));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -405,6 +405,22 @@ describe("command line", () => {
     expect(endOf(run.events)).toMatchObject({ status: 3, timedOut: false });
   });
 
+  it("--stderr-tail passes stderr through and keeps its last 2 KiB for a later report", async () => {
+    const dir = fixture();
+    const tail = `${dir}/stderr`;
+    const run = await trace(["sh", "-c", "seq 1 2000 >&2; echo out; echo last words >&2; exit 3"], ["--stderr-tail", tail, "--exit-zero"]);
+    const all = Array.from({ length: 2000 }, (_, i) => `${i + 1}\n`).join("") + "last words\n";
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 0, stdout: "out\n", stderr: all });
+    expect(readFileSync(tail, "utf8")).toBe(all.slice(-2048));
+    expect(endOf(run.events)).toMatchObject({ status: 3 });
+  });
+
+  it("says every 10 s on stderr that a long command is still running", async () => {
+    const run = await trace(["sleep", "10.5"]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^sidebundle-trace: still running after 10 s, [1-9]\d* events\n$/);
+  }, 30_000);
+
   it("rejects bad options with one line and exit 125", async () => {
     const duration = await trace(["true"], ["--timeout", "5 parsecs"]);
     expect(duration.status).toBe(125);

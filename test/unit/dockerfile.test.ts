@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { duration, parseBundle } from "../../frontend/dockerfile/bundle-spec.js";
-import { parseDockerfile } from "../../frontend/dockerfile/parse.js";
+import { duration, formatDuration, parseBundle } from "../../frontend/dockerfile/bundle-spec.js";
+import { DockerfileSyntaxError, parseDockerfile } from "../../frontend/dockerfile/parse.js";
 import { rewriteBundles } from "../../frontend/dockerfile/rewrite.js";
 import { shellWords } from "../../frontend/dockerfile/words.js";
 import { FrontendError } from "../../frontend/gateway/errors.js";
@@ -60,11 +60,52 @@ describe("parseDockerfile", () => {
   });
 });
 
+describe("parseDockerfile reads as BuildKit's parser does", () => {
+  const ranges = (text: string) => parse(text).instructions.map((i) => [i.keyword, i.startLine, i.endLine]);
+
+  it("starts an instruction at a bare escape line", () => {
+    expect(ranges("FROM a\n\\\nRUN true\n\\\n")).toEqual([["FROM", 1, 1], ["RUN", 2, 3], ["", 4, 4]]);
+  });
+
+  it("opens heredocs only for a whole <<WORD word", () => {
+    expect(ranges("FROM a\nRUN echo $((1<<FOO))\nBUNDLE --from=a /x\nRUN cat<<EOF\nRUN x <<\"E\nFROM b\n")).toEqual([
+      ["FROM", 1, 1], ["RUN", 2, 2], ["BUNDLE", 3, 3], ["RUN", 4, 4], ["RUN", 5, 5], ["FROM", 6, 6],
+    ]);
+    expect(ranges("FROM a\nRUN 3<<-\"E\"x <<F cat\n\tEx\nF\nRUN [\"a\"] <<G\nG\n")).toEqual([["FROM", 1, 1], ["RUN", 2, 4], ["RUN", 5, 6]]);
+    expect(ranges("FROM a\nONBUILD RUN <<E\nFROM b\nE\nRUN 'x <<E\n")).toEqual([["FROM", 1, 1], ["ONBUILD", 2, 4], ["RUN", 5, 5]]);
+  });
+
+  it("joins across empty and comment lines inside a continuation", () => {
+    const df = parse("FROM a\nBUNDLE --from=a \\\n\n  # note\n   \n  /x\nRUN y\n");
+    expect(df.instructions.map((i) => [i.keyword, i.startLine, i.endLine])).toEqual([["FROM", 1, 1], ["BUNDLE", 2, 6], ["RUN", 7, 7]]);
+    expect(df.instructions[1].args).toBe("--from=a   /x");
+  });
+
+  it("reads a BOM, CRLF and the backtick escape", () => {
+    const df = parse("\uFEFF# escape=`\r\nFROM a AS A\r\nBUNDLE --from=a `\r\n  /x\r\nRUN <<E\r\nE\r\nFROM b\r\n");
+    expect(df.instructions.map((i) => [i.keyword, i.startLine, i.endLine])).toEqual([["FROM", 2, 2], ["BUNDLE", 3, 4], ["RUN", 5, 6], ["FROM", 7, 7]]);
+    expect(df.stages.map((s) => s.name)).toEqual(["a", undefined]);
+  });
+
+  it("rejects what BuildKit rejects, with a typed error", () => {
+    for (const text of ["FROM a\nRUN <<E\nx\n", "# escape=x\nFROM a\n", "#escape=`\n#escape=\\\nFROM a\n", 'FROM a\nRUN ["a", 1]\n']) {
+      expect(() => parse(text)).toThrow(DockerfileSyntaxError);
+    }
+  });
+});
+
 describe("rewriteBundles", () => {
   it("keeps every line number: the first line replaced, the rest blank, unprocessed BUNDLEs blank", () => {
     const df = parse("FROM a AS s\nBUNDLE --from=s \\\n  /x\nFROM scratch\nBUNDLE --from=s /y\nRUN true\n");
     const out = rewriteBundles(df, new Map([[df.instructions[1], "COPY --from=ctx / /"]])).toString();
     expect(out.split("\n")).toEqual(["FROM a AS s", "COPY --from=ctx / /", "", "FROM scratch", "", "RUN true", ""]);
+  });
+
+  it("keeps every other byte, CRLF line endings included", () => {
+    const text = "FROM a AS s\r\nBUNDLE --from=s \\\r\n  /x\r\nRUN <<E\r\nline\r\r\nE\r\nRUN \xff";
+    const df = parseDockerfile("Dockerfile", Buffer.from(text, "latin1"));
+    const out = rewriteBundles(df, new Map([[df.instructions[1], "COPY --from=ctx / /"]]));
+    expect(out.toString("latin1")).toBe(text.replace("BUNDLE --from=s \\\r\n  /x", "COPY --from=ctx / /\r\n"));
   });
 });
 
@@ -122,6 +163,11 @@ describe("parseBundle", () => {
       layout: "rootfs",
       prefix: "/",
     });
+    // As RUN reads it: only a JSON array is exec form; `[ ... ]` is the shell's test command.
+    expect(bundle(`--from=build --test='[ -x /usr/bin/jq ]' --test='["jq"] x' jq`).tests).toEqual([
+      { text: "[ -x /usr/bin/jq ]", argv: ["/bin/sh", "-c", "[ -x /usr/bin/jq ]"], shell: true },
+      { text: '["jq"] x', argv: ["/bin/sh", "-c", '["jq"] x'], shell: true },
+    ]);
     expect(bundle("--from=build --layout=portable --prefix=/opt/jq jq")).toMatchObject({ layout: "portable", prefix: "/opt/jq" });
   });
 
@@ -135,12 +181,23 @@ describe("parseBundle", () => {
     ["--from=build --mkdir=/x:rw /x", 'BUNDLE: --mkdir: "rw" is not an octal mode such as 755'],
     ["--from=build --mkdir=rel /x", 'BUNDLE: --mkdir wants an absolute path, got "rel"'],
     ["--from=build --trace-env=1A=b /x", 'BUNDLE: --trace-env wants KEY=VALUE, got "1A=b"'],
-    [`--from=build --trace='["jq", 1]' /x`, `BUNDLE: a JSON command must be a non-empty array of strings: ["jq", 1]`],
+    [`--from=build --trace='["jq", 1]' /x`, `BUNDLE: --trace: a JSON command must be a non-empty array of strings: ["jq", 1]`],
+    ["--from=build --from=other /x", "BUNDLE: --from is given twice: it takes one value"],
+    ["--from=build --layout=rootfs --layout=portable /x", "BUNDLE: --layout is given twice: it takes one value"],
+    ["--from=build --mkdir=/data:0755:x /x", 'BUNDLE: --mkdir wants <path>[:mode], got "/data:0755:x"'],
+    ["--from=build --trace-stdin=x /x", "BUNDLE: --trace-stdin needs a --trace command"],
+    ["--from=build --trace-env=A=1 /x", "BUNDLE: --trace-env needs a --trace command"],
+    ["--from=build --test=true --trace-timeout=5s /x", "BUNDLE: --trace-timeout needs a --trace command"],
+    ["--from=build --trace-workdir=/w /x", "BUNDLE: --trace-workdir needs a --trace command"],
+    ["--from=build --test-stdin=x /x", "BUNDLE: --test-stdin needs a --test command"],
+    [`--from=build --test="echo 'hi" /x`, `BUNDLE: --test: unterminated ' quote in: echo 'hi`],
     ["--from=build --test-stdout=x /x", "BUNDLE: --test-stdout needs a --test command"],
+    ["--from=build --include= /x", "BUNDLE: --include wants a path or glob, got an empty value"],
+    ["--from=build --exclude='' /x", "BUNDLE: --exclude wants a path or glob, got an empty value"],
     ["--from=build --layout=zip /x", 'BUNDLE: --layout must be rootfs or portable, got "zip"'],
     [
       "--from=build --skip-rule=tz /x",
-      'BUNDLE: --skip-rule: unknown rule "tz": the rules are zoneinfo, plugins, python-packages, program-data, gconv, locale, nss, tls',
+      'BUNDLE: --skip-rule: unknown rule "tz": the rules are zoneinfo, plugins, python-stdlib, python-packages, program-data, gconv, locale, nss, tls',
     ],
     ["--from=build --prefix=/opt/x /x", "BUNDLE: --prefix goes with --layout=portable"],
     ["--from=build --layout=portable --install-to=/bin /x", "BUNDLE: --install-to goes with --layout=rootfs: a portable bundle's entries are in its bin/"],
@@ -159,7 +216,17 @@ describe("parseBundle", () => {
 
 describe("duration", () => {
   it("reads Go-style durations", () => {
-    expect([duration("500ms"), duration("30s"), duration("2m"), duration("1h"), duration("1.5s")]).toEqual([500, 30_000, 120_000, 3_600_000, 1500]);
-    for (const bad of ["", "5", "soon", "5 s", "-1s", "0s"]) expect(() => duration(bad)).toThrow(/not a duration/);
+    const read = (v: string) => duration(v, "--trace-timeout");
+    expect([read("500ms"), read("30s"), read("2m"), read("1h"), read("1.5s"), read("1m30s")]).toEqual([500, 30_000, 120_000, 3_600_000, 1500, 90_000]);
+    for (const bad of ["", "5", "soon", "5 s", "-1s"]) expect(() => read(bad)).toThrow(`--trace-timeout: "${bad}" is not a duration such as 500ms, 30s or 2m`);
+  });
+
+  it("rejects a duration that rounds to no time, which the tracer would take for no limit", () => {
+    for (const zero of ["0s", "0.4ms", "0.0001s"]) expect(() => duration(zero, "--test-timeout")).toThrow(`--test-timeout: "${zero}" is less than 1ms`);
+    expect(duration("0.5ms", "--trace-timeout")).toBe(1);
+  });
+
+  it("is written back as it is read", () => {
+    expect([600_000, 1500, 90_000, 1, 3_723_004].map(formatDuration)).toEqual(["10m", "1s500ms", "1m30s", "1ms", "1h2m3s4ms"]);
   });
 });

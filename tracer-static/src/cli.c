@@ -10,7 +10,7 @@
 #define DEFAULT_GRACE_MS 2000
 
 static const char usage[] =
-	"usage: sidebundle-trace [--output FILE] [--stdin-file FILE] [--stdout-file FILE]\n"
+	"usage: sidebundle-trace [--output FILE] [--stdin-file FILE] [--stdout-file FILE] [--stderr-tail FILE]\n"
 	"         [--env K=V]... [--cwd DIR] [--timeout DUR] [--grace DUR] [--no-trace]\n"
 	"         [--timeout-ok] [--exit-zero] [--unavailable-ok]\n"
 	"         -- COMMAND [ARG]...\n"
@@ -44,7 +44,7 @@ void parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
 		OUTPUT = 256, STDIN_FILE, STDOUT_FILE, ENV, CWD, TIMEOUT, GRACE, NO_TRACE, TIMEOUT_OK,
-		EXIT_ZERO, UNAVAILABLE_OK, HELP
+		EXIT_ZERO, UNAVAILABLE_OK, STDERR_TAIL, HELP
 	};
 	static const struct option longopts[] = {
 		{"output", required_argument, 0, OUTPUT},
@@ -58,6 +58,7 @@ void parse_options(int argc, char **argv, struct options *o)
 		{"timeout-ok", no_argument, 0, TIMEOUT_OK},
 		{"exit-zero", no_argument, 0, EXIT_ZERO},
 		{"unavailable-ok", no_argument, 0, UNAVAILABLE_OK},
+		{"stderr-tail", required_argument, 0, STDERR_TAIL},
 		{"help", no_argument, 0, HELP},
 		{0, 0, 0, 0},
 	};
@@ -70,6 +71,7 @@ void parse_options(int argc, char **argv, struct options *o)
 		case OUTPUT: o->output = optarg; break;
 		case STDIN_FILE: o->stdin_file = optarg; break;
 		case STDOUT_FILE: o->stdout_file = optarg; break;
+		case STDERR_TAIL: o->stderr_tail = optarg; break;
 		case CWD: o->cwd = optarg; break;
 		case TIMEOUT: o->timeout_ms = duration_arg("--timeout", optarg); break;
 		case GRACE: o->grace_ms = duration_arg("--grace", optarg); break;

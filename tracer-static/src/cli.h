@@ -4,7 +4,7 @@
 #include <stdbool.h>
 
 struct options {
-	const char *output, *stdin_file, *stdout_file, *cwd;
+	const char *output, *stdin_file, *stdout_file, *stderr_tail, *cwd;
 	char **env; /* K=V strings */
 	int nenv;
 	long timeout_ms; /* 0: none */

@@ -13,6 +13,7 @@
 
 static int log_fd = -1, log_failed;
 static struct buf log_buf;
+static size_t lines;
 
 static void buf_reserve(struct buf *b, size_t extra)
 {
@@ -146,10 +147,16 @@ void log_line(struct buf *b)
 	if (log_fd >= 0) {
 		buf_raw(&log_buf, b->p, b->len);
 		buf_raw(&log_buf, "\n", 1);
+		lines++;
 		if (log_buf.len >= FLUSH_AT)
 			flush();
 	}
 	b->len = 0;
+}
+
+size_t log_lines(void)
+{
+	return lines;
 }
 
 int log_close(void)

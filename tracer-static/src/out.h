@@ -19,6 +19,8 @@ char *buf_take(struct buf *b);
 int log_open(const char *path);
 /* Appends b and a newline to the log, and empties b. */
 void log_line(struct buf *b);
+/* How many lines the log holds so far. */
+size_t log_lines(void);
 int log_close(void);
 
 #endif

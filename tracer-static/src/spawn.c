@@ -1,6 +1,7 @@
 #include "spawn.h"
 
 #include "filter.h"
+#include "tail.h"
 #include "util.h"
 
 #include <errno.h>
@@ -28,6 +29,8 @@ static _Noreturn void run_child(const struct options *o, int go)
 		_exit(EXIT_TRACER_FAILED);
 	redirect(o->stdin_file, 0, O_RDONLY);
 	redirect(o->stdout_file, 1, O_WRONLY | O_CREAT | O_TRUNC);
+	if (tail_fd() >= 0 && dup2(tail_fd(), 2) < 0)
+		die(EXIT_TRACER_FAILED, "dup2: %s", strerror(errno));
 	if (o->cwd && chdir(o->cwd) < 0)
 		die(EXIT_TRACER_FAILED, "cannot change to --cwd %s: %s", o->cwd, strerror(errno));
 	for (int i = 0; i < o->nenv; i++)

@@ -1,5 +1,6 @@
 #include "watchdog.h"
 
+#include "alive.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -39,12 +40,16 @@ static long now_ms(void)
 }
 
 /* A periodic timer rather than a one-shot one: a tick lost just before waitpid() blocks would hang. */
+static void tick(void)
+{
+	struct itimerval it = {{0, TICK_MS * 1000}, {0, TICK_MS * 1000}};
+	setitimer(ITIMER_REAL, &it, 0);
+}
+
 static void arm(long ms)
 {
 	deadline_ms = now_ms() + ms;
 	deadline_set = true;
-	struct itimerval it = {{0, TICK_MS * 1000}, {0, TICK_MS * 1000}};
-	setitimer(ITIMER_REAL, &it, 0);
 }
 
 struct proc {
@@ -120,6 +125,8 @@ void watchdog_start(pid_t root_pid, long timeout_ms, long grace_ms)
 {
 	root = root_pid;
 	grace = grace_ms;
+	alive_start(now_ms());
+	tick();
 	if (timeout_ms)
 		arm(timeout_ms);
 }
@@ -158,6 +165,7 @@ void watchdog_poll(void)
 	if (!ticked)
 		return;
 	ticked = 0;
+	alive_tick(now_ms());
 	if (deadline_set && now_ms() >= deadline_ms)
 		next_phase();
 	/* Repeated: processes forked meanwhile must not survive. */

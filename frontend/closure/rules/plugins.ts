@@ -2,7 +2,9 @@
 // format, a PAM module per pam.d line, a GIO module per extension point). The trace loading one
 // module (a .so: reading a directory's cache is not loading) means another input loads another
 // one, so the directory (group 1 of the family's pattern) is kept whole, each module with its ELF
-// closure, plus the family's configuration.
+// closure, plus the family's configuration. A program's own extension directory beside the C
+// library (gawk's <libdir>/gawk/*.so, loaded by `gawk -l NAME`) is kept whenever the program is.
+import { basename } from "../fs.js";
 import { expandGlob } from "../glob.js";
 import type { RuleContext } from "./context.js";
 
@@ -29,8 +31,11 @@ const FAMILIES: PluginFamily[] = [
   { module: /^(.*\/security)\/pam_[^/]+\.so$/, config: ["/etc/pam.conf", "/etc/pam.d/**", "/etc/security/**"] },
 ];
 
-export async function pluginDirectories(context: RuleContext): Promise<string[]> {
+export async function pluginDirectories(context: RuleContext, libdirs: string[]): Promise<string[]> {
   const globs = new Set<string>();
+  for (const name of new Set(context.programs.map(basename))) {
+    for (const dir of libdirs) globs.add(`${dir}/${name}/*.so`);
+  }
   for (const path of context.traced) {
     for (const family of FAMILIES) {
       const dir = family.module.exec(path)?.[1];

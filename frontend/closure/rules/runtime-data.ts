@@ -9,7 +9,9 @@ import { messageCatalogs } from "./locale.js";
 import { nssModules } from "./nss.js";
 import { pluginDirectories } from "./plugins.js";
 import { programData } from "./program-data.js";
+import { pythonStdlib } from "./python-stdlib.js";
 import { pythonPackages } from "./python.js";
+import { zoneInfo } from "./zoneinfo.js";
 
 export interface RuntimeRule {
   name: string;
@@ -23,13 +25,9 @@ export interface RuntimeRule {
 }
 
 export const RUNTIME_RULES: RuntimeRule[] = [
-  {
-    // A program that read one zone (or /etc/localtime) reads another when TZ says so.
-    name: "zoneinfo",
-    traced: /^\/etc\/localtime$|^\/usr\/share\/zoneinfo(\/|$)/,
-    paths: ["/usr/share/zoneinfo/**", "/etc/localtime", "/etc/timezone"],
-  },
+  { name: "zoneinfo", paths: [], more: zoneInfo },
   { name: "plugins", paths: [], more: pluginDirectories },
+  { name: "python-stdlib", paths: [], more: pythonStdlib },
   { name: "python-packages", paths: [], more: pythonPackages },
   { name: "program-data", paths: [], more: programData },
   {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds, once, the Debian bookworm rootfs that the closure tests compare against the real
 # loader, and prints its path. The cache key is the hash of this script and its C sources, so
-# editing the package list rebuilds it; the rootfs lives outside the repository.
+# editing the package list rebuilds it; the rootfs lives outside the repository. Packages come
+# from the machine's own apt sources (mmdebstrap's default without a mirror argument).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 key=$(cat "$here/build.sh" "$here/greet.c" "$here/libgreet.c" | sha256sum | cut -c1-16)
