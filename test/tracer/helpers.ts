@@ -65,14 +65,17 @@ export function buildTracerAt(commit: string, dir: string): string {
 
 /**
  * Runs `bin` on command under strace, which counts the tracer's wait4 calls that reported a
- * stopped tracee: the ptrace stops. Returns them with the log.
+ * stopped tracee (through a pipe: no file of every call): the ptrace stops. Returns them with the log.
  */
 export function countStops(bin: string, command: string[], cwd?: string): { stops: number; events: TraceEvent[] } {
   const dir = tempDir("stops");
-  const [calls, log] = [join(dir, "wait4.txt"), join(dir, "log.jsonl")];
-  const run = spawnSync("strace", ["-e", "trace=wait4", "-o", calls, bin, "--output", log, "--", ...command], { cwd, stdio: "ignore" });
+  const [count, log] = [join(dir, "stops"), join(dir, "log.jsonl")];
+  const run = spawnSync("strace", ["-e", "trace=wait4", "-o", `|grep -c WIFSTOPPED >${count}`, bin, "--output", log, "--", ...command], {
+    cwd,
+    stdio: "ignore",
+  });
   if (run.status !== 0) throw new Error(`${command.join(" ")} under strace and ${bin} exited ${run.status}`);
-  const stops = readFileSync(calls, "utf8").split("\n").filter((line) => line.includes("WIFSTOPPED")).length;
+  const stops = Number(readFileSync(count, "utf8"));
   const events = parseLog(readFileSync(log, "utf8"));
   rmSync(dir, { recursive: true, force: true }); // a find walk's log is tens of megabytes
   return { stops, events };
