@@ -6,6 +6,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { computeClosure, describeWarning, isUnresolved, launchSpec, parseTraceLines, type EndEvent, type LaunchSpec, type Plan, type RootFS, type TraceEvent } from "../closure/index.js";
 import { forEachConcurrently } from "../concurrency.js";
+import { unavailableLine } from "../trace/unavailable.js";
 
 export interface ResolveRequest {
   entries: string[];
@@ -105,12 +106,9 @@ class Traces {
 
   private async *unavailableLines(log: TraceLog): AsyncGenerator<string> {
     for await (const line of log) {
-      if (!line.includes('"type":"unavailable"')) {
-        yield line;
-        continue;
-      }
-      const { call, error, reason } = JSON.parse(line) as Record<string, string>;
-      this.untraced = `${call}: ${error}: ${reason}`;
+      const reason = unavailableLine(line);
+      if (reason === undefined) yield line;
+      else this.untraced = reason;
     }
   }
 }
