@@ -54,9 +54,15 @@ function useArgs(tag: string, c: CliCase, use: CliUse, network: string): string[
   return ["-i", "--network", network, ...envArgs, "--entrypoint", exe, tag, ...rest, ...use.args];
 }
 
-/** One use of a command-line case, offline, or in the network namespace of container `network`. */
-export function runUse(tag: string, c: CliCase, use: CliUse, network = "none"): Promise<Output> {
-  return dockerBytes(["run", "--rm", ...useArgs(tag, c, use, network)], use.stdin);
+/**
+ * One use of a command-line case, offline, or in the network namespace of container `network`.
+ * A run that printed nothing at all is run once more: on a loaded engine the attach once missed
+ * a short-lived container's output. A program that really prints nothing does so twice.
+ */
+export async function runUse(tag: string, c: CliCase, use: CliUse, network = "none"): Promise<Output> {
+  const once = () => dockerBytes(["run", "--rm", ...useArgs(tag, c, use, network)], use.stdin);
+  const first = await once();
+  return first.stdout.length + first.stderr.length > 0 ? first : once();
 }
 
 /** Nanoseconds since the epoch of an RFC 3339 time with up to nanosecond digits, as Docker prints it. */
