@@ -59,6 +59,20 @@ export async function requireFrontendImage(): Promise<void> {
   });
 }
 
+/**
+ * The environment of an engine with the containerd image store (several platforms in one image):
+ * the test engine itself when it is one, else scripts/side-engine.sh's `containerd` engine, into
+ * which the current frontend image is copied.
+ */
+export async function containerdEngine(): Promise<NodeJS.ProcessEnv> {
+  await requireFrontendImage();
+  const driver = await dockerOk(["info", "--format", "{{json .DriverStatus}}"]);
+  if (driver.stdout.includes("io.containerd.snapshotter")) return {};
+  const out = await runProgram("bash", ["scripts/side-engine.sh", "containerd"], { env });
+  if (out.code !== 0) throw new Error(`scripts/side-engine.sh containerd exited ${out.code}:\n${out.stderr.slice(-2000)}`);
+  return { DOCKER_HOST: out.stdout.trim().split("\n").pop()! };
+}
+
 export interface TarEntry {
   name: string;
   type: string;
