@@ -41,8 +41,9 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
   // would; dockerfile.v0 then builds every platform, each taking its own bundles as named
   // contexts (context:<name>::<platform>), and returns one result per platform.
   const each = platforms.map((platform) => {
-    const ctx: BundleContext = { gw, opts: { ...opts, platform: platformId(platform) }, df, platform, epoch: sourceDateEpoch, limit };
-    return { ctx, built: buildAll(ctx, source, bundles) };
+    const id = platformId(platform);
+    const ctx: BundleContext = { gw, opts: { ...opts, platform: id }, df, platform, epoch: sourceDateEpoch, limit, label: id };
+    return { ctx, built: buildAll(ctx, source, bundles).catch((err: unknown) => Promise.reject(onPlatform(id, err))) };
   });
   const settled = await Promise.allSettled(each.map((e) => e.built));
   const failed = settled.find((s) => s.status === "rejected");
@@ -50,6 +51,11 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
   const built = await Promise.all(each.map(async (e) => ({ ctx: e.ctx, built: await e.built })));
   const final = progressPerPlatform(source, built);
   return forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
+}
+
+/** Our own error, naming the platform it happened on; BuildKit's name their vertex already. */
+function onPlatform(id: string, err: unknown): unknown {
+  return err instanceof FrontendError ? new FrontendError(`${id}: ${err.message}`, err.source) : err;
 }
 
 /** Builds the needed BUNDLEs for ctx's platform, each once the BUNDLEs its source needs are built. */

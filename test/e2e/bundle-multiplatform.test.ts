@@ -36,7 +36,7 @@ describe("BUNDLE for linux/amd64 and linux/arm64 in one build", () => {
     const oci = join(dir, "out.tar");
     const build = await dockerOk(["buildx", "build", "--progress=plain", "--platform", PLATFORMS.join(","), "--output", `type=oci,dest=${oci}`, dir], { env: engine });
     // Both platforms traced, neither fell back to static analysis.
-    expect(build.stderr.match(/\[sidebundle 1\/3\] trace: sort --version/g)?.length).toBeGreaterThanOrEqual(2);
+    for (const platform of PLATFORMS) expect(build.stderr).toContain(`[${platform} sidebundle 1/3] trace: sort --version`);
     expect(build.stderr).not.toMatch(/tracing is unavailable/);
     images = await ociImages(oci);
     expect([...images.keys()].sort()).toEqual(PLATFORMS);
@@ -71,5 +71,14 @@ describe("BUNDLE for linux/amd64 and linux/arm64 in one build", () => {
       expect(manifest.stdout).toContain(`"path": "/usr/lib/${TRIPLETS[platform]}/libc.so.6"`);
       for (const other of PLATFORMS.filter((p) => p !== platform)) expect(manifest.stdout).not.toContain(TRIPLETS[other]);
     }
+  }, 1_200_000);
+
+  it("names the platform whose BUNDLE failed", async () => {
+    const failing = mkdtempSync(join(tmpdir(), "sb-multi-fail-"));
+    writeFileSync(join(failing, "Dockerfile"), DOCKERFILE.replace('--trace="sort --version"', '--trace="uname -m | grep -qx x86_64"'));
+    const build = await docker(["buildx", "build", "--progress=plain", "--platform", PLATFORMS.join(","), failing], { env: engine });
+    expect(build.code).not.toBe(0);
+    expect(build.stderr).toContain('linux/arm64: BUNDLE: --trace "uname -m | grep -qx x86_64" exited with status 1');
+    expect(build.stderr).not.toContain("linux/amd64: BUNDLE");
   }, 1_200_000);
 });
