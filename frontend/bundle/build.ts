@@ -13,7 +13,7 @@ import { FrontendError } from "../gateway/errors.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import type { Result } from "../gateway/types.js";
 import { dispatchBundle, type Bundle, type BundleContext, type Progress } from "./dispatch.js";
-import { platformId, targetPlatforms } from "./platform.js";
+import { platformId, stagePlatforms, targetPlatforms, unique, workerPlatform } from "./platform.js";
 import { neededBundles, reachableStages, targetStage, type NeededBundle } from "./stages.js";
 
 interface Built {
@@ -31,7 +31,8 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
     throw errorAt(df, bundles[0].ins, "BUNDLE needs BuildKit 0.10 or later (Docker 23.0 or later): this engine has no named build contexts");
   }
   const limit = bundles.length ? commandLimit(df, bundles[0].ins, opts) : DEFAULT_LIMIT_MS;
-  const platforms = targetPlatforms(opts.platform, await gw.ping());
+  const pong = await gw.ping();
+  const platforms = targetPlatforms(opts.platform, pong);
   if (platforms.length === 1) {
     const ctx: BundleContext = { gw, opts, df, platform: platforms[0], epoch: sourceDateEpoch, limit };
     const final = progress(ctx, source, await buildAll(ctx, source, bundles));
@@ -40,7 +41,9 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
   // Each platform's BUNDLEs are built (sources solved, traced, tested) as a build for it alone
   // would; dockerfile.v0 then builds every platform, each taking its own bundles as named
   // contexts (context:<name>::<platform>), and returns one result per platform.
-  const each = platforms.map((platform) => {
+  // A BUNDLE's stage with FROM --platform=<p> takes p's bundle: p is built too.
+  const all = unique([...platforms, ...stagePlatforms(df, bundles.map((b) => b.ins.stage), workerPlatform(pong))]);
+  const each = all.map((platform) => {
     const id = platformId(platform);
     const ctx: BundleContext = { gw, opts: { ...opts, platform: id }, df, platform, epoch: sourceDateEpoch, limit, label: id };
     return { ctx, built: buildAll(ctx, source, bundles).catch((err: unknown) => Promise.reject(onPlatform(id, err))) };

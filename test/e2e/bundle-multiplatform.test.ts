@@ -81,4 +81,18 @@ describe("BUNDLE for linux/amd64 and linux/arm64 in one build", () => {
     expect(build.stderr).toContain('linux/arm64: BUNDLE: --trace "uname -m | grep -qx x86_64" exited with status 1');
     expect(build.stderr).not.toContain("linux/amd64: BUNDLE");
   }, 1_200_000);
+
+  it("gives a stage with FROM --platform that platform's bundle on every platform, as a named context", async () => {
+    const staged = mkdtempSync(join(tmpdir(), "sb-multi-386-"));
+    writeFileSync(join(staged, "Dockerfile"), DOCKERFILE.replace("FROM scratch", "FROM --platform=linux/386 scratch"));
+    const oci = join(staged, "out.tar");
+    const build = await dockerOk(["buildx", "build", "--progress=plain", "--platform", PLATFORMS.join(","), "--output", `type=oci,dest=${oci}`, staged], { env: engine });
+    expect(build.stderr).toContain("[linux/386 sidebundle 1/3] trace: sort --version");
+    const staged386 = await ociImages(oci);
+    expect([...staged386.keys()].sort()).toEqual(PLATFORMS);
+    for (const image of staged386.values()) {
+      expect(image.files.some((f) => f.name === "usr/lib/i386-linux-gnu/libc.so.6")).toBe(true);
+      expect(image.files.some((f) => PLATFORMS.some((p) => f.name.includes(TRIPLETS[p])))).toBe(false);
+    }
+  }, 1_200_000);
 });
