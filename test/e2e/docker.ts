@@ -63,7 +63,8 @@ export async function requireFrontendImage(): Promise<void> {
 /**
  * The environment of an engine with the containerd image store (several platforms in one image):
  * the test engine itself when it is one, else scripts/side-engine.sh's `containerd` engine, into
- * which the current frontend image is copied.
+ * which the current frontend image is copied; there, debian:bookworm-slim is an index for
+ * linux/amd64, linux/arm64 and linux/386.
  */
 export async function containerdEngine(): Promise<NodeJS.ProcessEnv> {
   await requireFrontendImage();
