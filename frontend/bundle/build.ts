@@ -48,11 +48,8 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
     const ctx: BundleContext = { gw, opts: { ...opts, platform: id }, df, platform, epoch: sourceDateEpoch, limit, label: id };
     return { ctx, built: buildAll(ctx, source, bundles).catch((err: unknown) => Promise.reject(onPlatform(id, err))) };
   });
-  const settled = await Promise.allSettled(each.map((e) => e.built));
-  const failed = settled.find((s) => s.status === "rejected");
-  if (failed) throw failed.reason;
-  const built = await Promise.all(each.map(async (e) => ({ ctx: e.ctx, built: await e.built })));
-  const final = progressPerPlatform(source, built);
+  const built = await settleAll(each.map((e) => e.built));
+  const final = progressPerPlatform(source, each.map((e, i) => ({ ctx: e.ctx, built: built[i] })));
   return forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
 }
 
@@ -74,11 +71,16 @@ async function buildAll(ctx: BundleContext, source: DockerfileSource, bundles: N
       }),
     );
   }
-  // Every run ends before the build does; the first failure in file order is the one reported.
-  const settled = await Promise.allSettled(runs.values());
+  // The first failure in file order is the one reported.
+  return settleAll(runs.values());
+}
+
+/** Every run ends before the build does; the first failure in order is the one thrown. */
+async function settleAll<T>(runs: Iterable<Promise<T>>): Promise<T[]> {
+  const settled = await Promise.allSettled(runs);
   const failed = settled.find((s) => s.status === "rejected");
   if (failed) throw failed.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<Built>).value);
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 /** The BUNDLEs in the stages this BUNDLE's source stage needs. */
