@@ -29,6 +29,21 @@ beforeAll(async () => {
   writeFileSync(join(dir, "Dockerfile"), DOCKERFILE);
 }, 1_200_000);
 
+/** The bundle's sort, run as `platform`, answers as the fat stage's, run as `fatPlatform`: the traced use and an untraced one. */
+async function expectSortsLikeFat(tag: string, platform: string, fatPlatform: string): Promise<void> {
+  const uses = [
+    { args: ["--version"], input: "" },
+    { args: ["-n", "-r"], input: "10\n9\n100\n-3\n" },
+  ];
+  for (const use of uses) {
+    const run = ["run", "--rm", "-i", "--network", "none"];
+    const ours = await docker([...run, "--platform", platform, tag, ...use.args], { input: use.input, env: engine });
+    const fat = await docker([...run, "--platform", fatPlatform, "--env", "LC_ALL=C.UTF-8", "--entrypoint", "sort", "debian:bookworm-slim", ...use.args], { input: use.input, env: engine });
+    expect(fat.code).toBe(0);
+    expect({ platform, code: ours.code, stdout: ours.stdout }).toEqual({ platform, code: 0, stdout: fat.stdout });
+  }
+}
+
 describe("BUNDLE for linux/amd64 and linux/arm64 in one build", () => {
   let images: Map<string, PlatformImage>;
 
@@ -54,18 +69,8 @@ describe("BUNDLE for linux/amd64 and linux/arm64 in one build", () => {
 
   it("every platform's image runs like that platform's fat stage, traced use and an untraced one", async () => {
     await dockerOk(["buildx", "build", "--platform", PLATFORMS.join(","), "--tag", TAG, dir], { env: engine });
-    const uses = [
-      { args: ["--version"], input: "" },
-      { args: ["-n", "-r"], input: "10\n9\n100\n-3\n" },
-    ];
     for (const platform of PLATFORMS) {
-      for (const use of uses) {
-        const run = ["run", "--rm", "-i", "--platform", platform, "--network", "none"];
-        const ours = await docker([...run, TAG, ...use.args], { input: use.input, env: engine });
-        const fat = await docker([...run, "--env", "LC_ALL=C.UTF-8", "--entrypoint", "sort", "debian:bookworm-slim", ...use.args], { input: use.input, env: engine });
-        expect(fat.code).toBe(0);
-        expect({ platform, code: ours.code, stdout: ours.stdout }).toEqual({ platform, code: 0, stdout: fat.stdout });
-      }
+      await expectSortsLikeFat(TAG, platform, platform);
       // The bundle has no cat: sort prints its own manifest.lock (lines sorted).
       const manifest = await dockerOk(["run", "--rm", "--platform", platform, "--entrypoint", "/usr/bin/sort", TAG, "/.sidebundle/manifest.lock"], { env: engine });
       expect(manifest.stdout).toContain(`"path": "/usr/lib/${TRIPLETS[platform]}/libc.so.6"`);
@@ -94,5 +99,18 @@ describe("BUNDLE for linux/amd64 and linux/arm64 in one build", () => {
       expect(image.files.some((f) => f.name === "usr/lib/i386-linux-gnu/libc.so.6")).toBe(true);
       expect(image.files.some((f) => PLATFORMS.some((p) => f.name.includes(TRIPLETS[p])))).toBe(false);
     }
+    await dockerOk(["buildx", "build", "--platform", PLATFORMS.join(","), "--tag", `${TAG}-386`, staged], { env: engine });
+    await expectSortsLikeFat(`${TAG}-386`, "linux/amd64", "linux/386");
+  }, 1_200_000);
+
+  it("bundles from an image with several platforms each platform's own image", async () => {
+    const fromImage = mkdtempSync(join(tmpdir(), "sb-multi-image-"));
+    writeFileSync(join(fromImage, "Dockerfile"), DOCKERFILE.replace("--from=build --env=inherit", "--from=debian:bookworm-slim"));
+    const platforms = ["linux/arm64", "linux/386"];
+    await dockerOk(["buildx", "build", "--platform", platforms.join(","), "--tag", `${TAG}-image`, fromImage], { env: engine });
+    for (const platform of platforms) await expectSortsLikeFat(`${TAG}-image`, platform, platform);
+    const manifest = await dockerOk(["run", "--rm", "--platform", "linux/386", "--entrypoint", "/usr/bin/sort", `${TAG}-image`, "/.sidebundle/manifest.lock"], { env: engine });
+    expect(manifest.stdout).toContain('"path": "/usr/lib/i386-linux-gnu/libc.so.6"');
+    expect(manifest.stdout).toContain('"source": "debian:bookworm-slim"');
   }, 1_200_000);
 });
