@@ -18,9 +18,12 @@ has_platform() {
   id=$(docker create --pull never --platform "$1" "$IMAGE" true 2>/dev/null) || return 1
   docker rm "$id" >/dev/null
 }
-complete=1
-for p in "${PLATFORMS[@]}"; do has_platform "$p" || { complete=0; break; }; done
-[ "$complete" = 1 ] && exit 0
+has_all() { for p in "${PLATFORMS[@]}"; do has_platform "$p" || return 1; done; }
+has_all && exit 0
+# Test files run in parallel: one build per engine, the others wait for it.
+exec 9>"/tmp/sidebundle-multiplatform-base.$(echo "$DOCKER_HOST" | sha256sum | cut -c1-12).lock"
+flock 9
+has_all && exit 0
 
 # arm64's maintainer scripts run under emulation (flag F: also inside containers).
 [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
