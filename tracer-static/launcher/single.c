@@ -263,7 +263,7 @@ static const uint8_t *map_archive(int fd, const struct trailer *t, const char *s
 /* Unpacks into <cache>/.unpack-XXXXXX, then renames that to <cache>/<sha256>: several first runs
  * may race, the first rename wins and the others use its copy. Returns 0, or -1 when this cache
  * cannot be written (a read-only home: the caller tries the next). */
-static int install(int fd, const struct trailer *t, char cache[PATH_MAX], int private, const char *self, const char *final)
+static int install(const uint8_t *archive, const struct trailer *t, char cache[PATH_MAX], int private, const char *final)
 {
 	if ((private ? make_private(cache) : make_dirs(cache)) < 0)
 		return -1;
@@ -271,7 +271,7 @@ static int install(int fd, const struct trailer *t, char cache[PATH_MAX], int pr
 	path_of(tmp, cache, "/.unpack-XXXXXX", "");
 	if (!mkdtemp(tmp))
 		return -1;
-	unpack(map_archive(fd, t, self), t->size, tmp);
+	unpack(archive, t->size, tmp);
 	if (rename(tmp, final) < 0) {
 		if (errno != EEXIST && errno != ENOTEMPTY)
 			die(EXIT_LAUNCH_FAILED, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
@@ -291,10 +291,11 @@ static void bundle_dir(int fd, const struct trailer *t, const char *self, char o
 		if (is_dir(bin))
 			return;
 	}
+	const uint8_t *archive = map_archive(fd, t, self);
 	int err = 0;
 	for (int i = 0; i < n; i++) {
 		path_of(out, caches[i], "/", t->sha);
-		if (install(fd, t, caches[i], i == n - 1, self, out) == 0)
+		if (install(archive, t, caches[i], i == n - 1, out) == 0)
 			return;
 		err = errno;
 	}
