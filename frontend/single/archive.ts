@@ -4,8 +4,10 @@
 // is no smaller; hard links (a portable bundle's payload files and its content store) are stored
 // once. Filesystem-only: the frontend's op and a command line can both write one.
 import { createHash } from "node:crypto";
-import { lstat, open, readdir, readFile, readlink, type FileHandle } from "node:fs/promises";
-import { deflateRawSync } from "node:zlib";
+import { createReadStream, createWriteStream } from "node:fs";
+import { lstat, open, readdir, readFile, readlink, rm, stat, type FileHandle } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
+import { createDeflateRaw, deflateRawSync } from "node:zlib";
 
 export interface SingleFileOptions {
   /** The portable bundle's directory (bin/, launch/, payload/, data/, manifest.lock). */
@@ -22,8 +24,11 @@ const MAGIC = "sidebundle-single 1\n";
 const MAGIC_SIZE = 24;
 const ENTRY_SIZE = 256;
 const RECORD_SIZE = 40;
+/** Larger files are deflated as streams, through a temporary file beside the output. */
+const IN_MEMORY = 64 << 20;
 
 type Kind = "d" | "f" | "l" | "h";
+type Meta = { mode: number; mtimeNs: bigint };
 
 /** Writes the file; returns the archive's sha256 (the launcher's cache directory name). */
 export async function writeSingleFile(o: SingleFileOptions): Promise<string> {
@@ -33,7 +38,7 @@ export async function writeSingleFile(o: SingleFileOptions): Promise<string> {
   try {
     const head = await readFile(o.launcher);
     await out.write(head);
-    const archive = new ArchiveWriter(out, head.length);
+    const archive = new ArchiveWriter(out, head.length, `${o.out}.deflating`);
     await archive.tree(Buffer.from(o.bundle), Buffer.alloc(0));
     const sha = archive.hash.digest("hex");
     const trailer = Buffer.alloc(MAGIC_SIZE + 16 + 64 + ENTRY_SIZE);
@@ -58,6 +63,7 @@ class ArchiveWriter {
   constructor(
     private readonly out: FileHandle,
     public position: number,
+    private readonly scratch: string,
   ) {}
 
   /** The directory's records, names in byte order so that the same tree gives the same file. */
@@ -83,16 +89,30 @@ class ArchiveWriter {
           continue;
         }
         if (st.nlink > 1n) this.links.set(inode, path);
-        const bytes = await readFile(full);
-        const packed = deflateRawSync(bytes);
-        await this.record("f", path, meta, bytes.length, packed.length < bytes.length ? packed : bytes);
+        await this.file(path, full, meta, Number(st.size));
       } else {
         throw new Error(`${full.toString()}: not a file, directory or symlink`);
       }
     }
   }
 
-  private async record(kind: Kind, path: Buffer, meta: { mode: number; mtimeNs: bigint }, size: number, stored: Buffer): Promise<void> {
+  /** A file's record: deflated, or raw when deflate saves nothing. */
+  private async file(path: Buffer, full: Buffer, meta: Meta, size: number): Promise<void> {
+    if (size <= IN_MEMORY) {
+      const bytes = await readFile(full);
+      const packed = deflateRawSync(bytes);
+      return this.record("f", path, meta, bytes.length, packed.length < bytes.length ? packed : bytes);
+    }
+    await pipeline(createReadStream(full), createDeflateRaw(), createWriteStream(this.scratch));
+    const packed = (await stat(this.scratch)).size;
+    const from = packed < size ? this.scratch : full;
+    await this.record("f", path, meta, size, Buffer.alloc(0), Math.min(packed, size));
+    for await (const chunk of createReadStream(from)) await this.append(chunk as Buffer);
+    await rm(this.scratch);
+  }
+
+  /** The header, the path and `stored` (or, when `streamed` is given, that many bytes to follow). */
+  private async record(kind: Kind, path: Buffer, meta: Meta, size: number, stored: Buffer, streamed?: number): Promise<void> {
     const h = Buffer.alloc(RECORD_SIZE);
     h.writeUInt32LE(kind.charCodeAt(0), 0);
     h.writeUInt32LE(meta.mode, 4);
@@ -100,11 +120,13 @@ class ArchiveWriter {
     h.writeUInt32LE(Number(meta.mtimeNs % 1_000_000_000n), 16);
     h.writeUInt32LE(path.length, 20);
     h.writeBigUInt64LE(BigInt(size), 24);
-    h.writeBigUInt64LE(BigInt(stored.length), 32);
-    for (const part of [h, path, stored]) {
-      this.hash.update(part);
-      await this.out.write(part, 0, part.length, this.position);
-      this.position += part.length;
-    }
+    h.writeBigUInt64LE(BigInt(streamed ?? stored.length), 32);
+    for (const part of [h, path, stored]) await this.append(part);
+  }
+
+  private async append(part: Buffer): Promise<void> {
+    this.hash.update(part);
+    await this.out.write(part, 0, part.length, this.position);
+    this.position += part.length;
   }
 }

@@ -1,8 +1,9 @@
 // sidebundle-single on the host: portable bundles of this machine's programs written as one file
 // (frontend/single/archive.ts), unpacked into a cache on the first run and run from it later.
 import { spawn } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { randomBytes } from "node:crypto";
+import { chmodSync, copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeSingleFile } from "../../frontend/single/archive.js";
 import { buildTracer, distDir, removeTempDirs, tempDir } from "../tracer/helpers.js";
@@ -127,6 +128,27 @@ describe("the first run", () => {
   it("says so when the file has no bundle appended", () => {
     const out = run(head, [], { env: freshEnv() });
     expect(out).toEqual({ code: 127, stdout: "", stderr: `sidebundle-single: ${head}: no bundle appended (not a single-file bundle)\n` });
+  });
+});
+
+describe("files larger than the writer deflates in memory (64 MiB)", () => {
+  it("are streamed through, deflated or raw, and unpacked whole", async () => {
+    const dir = join(tempDir("big"), "R");
+    run("/bin/cp", ["-a", sortDir, dir]);
+    // One that deflates (zeros after a random MiB), one that does not (random).
+    writeFileSync(join(dir, "payload/zeros.bin"), Buffer.concat([randomBytes(1 << 20), Buffer.alloc(80 << 20)]));
+    writeFileSync(join(dir, "payload/random.bin"), randomBytes(65 << 20));
+    const file = join(tempDir("out"), "sort");
+    await writeSingleFile({ bundle: dir, launcher: head, out: file, defaultEntry: "sort" });
+    // 65 MiB stored raw, a random MiB that deflate cannot shrink, 80 MiB of zeros in ~80 KiB.
+    const added = statSync(file).size - statSync(sort).size;
+    expect(added).toBeGreaterThan(66 << 20);
+    expect(added).toBeLessThan((66 << 20) + (512 << 10));
+    expect(readdirSync(dirname(file))).toEqual(["sort"]);
+    const env = freshEnv();
+    expect(run(file, [], { input: "b\na\n", env }).stdout).toBe("a\nb\n");
+    const [cached] = readdirSync(join(env.HOME!, ".cache/sidebundle"));
+    for (const name of ["zeros.bin", "random.bin"]) expect(sha256(join(env.HOME!, ".cache/sidebundle", cached!, "payload", name))).toBe(sha256(join(dir, "payload", name)));
   });
 });
 
