@@ -2,7 +2,7 @@
 // (frontend/single/archive.ts), unpacked into a cache on the first run and run from it later.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeSingleFile } from "../../frontend/single/archive.js";
@@ -149,6 +149,26 @@ describe("files larger than the writer deflates in memory (64 MiB)", () => {
     expect(run(file, [], { input: "b\na\n", env }).stdout).toBe("a\nb\n");
     const [cached] = readdirSync(join(env.HOME!, ".cache/sidebundle"));
     for (const name of ["zeros.bin", "random.bin"]) expect(sha256(join(env.HOME!, ".cache/sidebundle", cached!, "payload", name))).toBe(sha256(join(dir, "payload", name)));
+  });
+});
+
+describe("names that are not UTF-8", () => {
+  it("are unpacked with their bytes", async () => {
+    const dir = join(tempDir("names"), "R");
+    run("/bin/cp", ["-a", sortDir, dir]);
+    // café in Latin-1, and a directory with 0xff in its name.
+    const file = Buffer.from(`${dir}/payload/caf\xe9.txt`, "latin1");
+    const subdir = Buffer.from(`${dir}/payload/d\xffr`, "latin1");
+    writeFileSync(file, "latin-1\n");
+    mkdirSync(subdir);
+    symlinkSync(Buffer.from("../caf\xe9.txt", "latin1"), Buffer.concat([subdir, Buffer.from("/link")]));
+    const out = join(tempDir("out"), "sort");
+    await writeSingleFile({ bundle: dir, launcher: head, out, defaultEntry: "sort" });
+    const env = freshEnv();
+    expect(run(out, [], { input: "b\na\n", env }).stdout).toBe("a\nb\n");
+    const [cached] = readdirSync(join(env.HOME!, ".cache/sidebundle"));
+    const payload = Buffer.from(join(env.HOME!, ".cache/sidebundle", cached!, "payload"));
+    expect(readFileSync(Buffer.concat([payload, Buffer.from("/d\xffr/link", "latin1")]), "utf8")).toBe("latin-1\n");
   });
 });
 
