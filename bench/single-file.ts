@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dockerOk } from "../test/e2e/docker.js";
 
-const RUNS = 7;
+/** Runs from a warm cache are a few milliseconds: many, for a stable median. */
+const WARM_RUNS = 41;
+const FIRST_RUNS = 7;
 const EXAMPLE = "examples/single-file";
 const uses = [
   { entry: "jq", args: ["--version"] },
@@ -27,16 +29,16 @@ async function build(layout: string): Promise<string> {
 }
 
 /** Median wall time in milliseconds; `home()` gives each run's HOME. */
-function startup(file: string, args: string[], home: () => string): number {
+function startup(file: string, args: string[], home: () => string, runs = WARM_RUNS): number {
   const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const env = { PATH: "/usr/bin:/bin", HOME: home() };
     const start = process.hrtime.bigint();
     const r = spawnSync(file, args, { env, stdio: "ignore" });
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
     if (r.status !== 0) throw new Error(`${file} ${args.join(" ")} exited ${r.status}`);
   }
-  return times.sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
 }
 
 const single = await build("single-file");
@@ -44,7 +46,7 @@ const portable = await build("portable");
 const warm = mkdtempSync(join(tmpdir(), "sb-bench-home-"));
 for (const u of uses) {
   const base = startup(join(portable, "bin", u.entry), u.args, () => warm);
-  const first = startup(join(single, u.entry), u.args, () => mkdtempSync(join(tmpdir(), "sb-bench-home-")));
+  const first = startup(join(single, u.entry), u.args, () => mkdtempSync(join(tmpdir(), "sb-bench-home-")), FIRST_RUNS);
   const later = startup(join(single, u.entry), u.args, () => warm);
   console.log(`${u.entry}: first run ${(first / base).toFixed(2)}x the portable bundle (${first.toFixed(1)} ms vs ${base.toFixed(1)} ms)`);
   console.log(`${u.entry}: later runs ${(later / base).toFixed(2)}x the portable bundle (${later.toFixed(1)} ms)`);
