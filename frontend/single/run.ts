@@ -1,5 +1,5 @@
-// The single-file op (assemble/single.ts), in the frontend image:
-// It writes <dir>/<first name> from the portable bundle mounted at BUNDLE_DIR, with
+// The single-file op (assemble/single.ts), run by Node in the frontend image (main.ts): it writes
+// <dir>/<first name> from the portable bundle mounted at BUNDLE_DIR, with
 // sidebundle-single (beside this program in the image) as its head, and <dir>/<other name>
 // symlinks to it; all dated `own`.
 import { lutimes, mkdir, symlink, utimes } from "node:fs/promises";
