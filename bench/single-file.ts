@@ -5,7 +5,7 @@
 // - the file's size against the portable bundle as a tar compressed with the same algorithm
 //   (deflate, zlib's default level 6: gzip -6), and against the uncompressed tar.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dockerOk } from "../test/e2e/docker.js";
@@ -19,8 +19,16 @@ const uses = [
   { entry: "python3", args: ["-c", "import json, decimal"] },
 ];
 
+/** Every directory made here (a first run's home holds an unpacked bundle), removed at the end. */
+const made: string[] = [];
+function tempDir(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `sb-bench-${name}-`));
+  made.push(dir);
+  return dir;
+}
+
 async function build(layout: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), `sb-bench-${layout}-`));
+  const dir = tempDir(layout);
   const dockerfile = readFileSync(join(EXAMPLE, "Dockerfile"), "utf8").replace("--layout=single-file", `--layout=${layout}`);
   writeFileSync(join(dir, "Dockerfile"), dockerfile);
   const out = join(dir, "out");
@@ -43,10 +51,10 @@ function startup(file: string, args: string[], home: () => string, runs = WARM_R
 
 const single = await build("single-file");
 const portable = await build("portable");
-const warm = mkdtempSync(join(tmpdir(), "sb-bench-home-"));
+const warm = tempDir("home");
 for (const u of uses) {
   const base = startup(join(portable, "bin", u.entry), u.args, () => warm);
-  const first = startup(join(single, u.entry), u.args, () => mkdtempSync(join(tmpdir(), "sb-bench-home-")), FIRST_RUNS);
+  const first = startup(join(single, u.entry), u.args, () => tempDir("home"), FIRST_RUNS);
   const later = startup(join(single, u.entry), u.args, () => warm);
   console.log(`${u.entry}: first run ${(first / base).toFixed(2)}x the portable bundle (${first.toFixed(1)} ms vs ${base.toFixed(1)} ms)`);
   console.log(`${u.entry}: later runs ${(later / base).toFixed(2)}x the portable bundle (${later.toFixed(1)} ms)`);
@@ -55,3 +63,4 @@ const tar = execFileSync("tar", ["-C", portable, "-cf", "-", "."], { maxBuffer: 
 const gzip = execFileSync("gzip", ["-6", "-c"], { input: tar, maxBuffer: 1 << 30 });
 const file = statSync(join(single, "jq")).size;
 console.log(`size: the file ${file} bytes = ${(file / gzip.length).toFixed(3)}x the portable bundle's tar.gz (gzip -6, ${gzip.length} bytes), ${(file / tar.length).toFixed(3)}x its tar (${tar.length} bytes)`);
+for (const dir of made) rmSync(dir, { recursive: true, force: true });

@@ -4,10 +4,10 @@
 // home, and when first runs race; each prints what the fat stage prints, on the traced use and
 // on one never traced. A --prefix puts the file in an image.
 import { spawn } from "node:child_process";
-import { cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker, dockerOk, requireFrontendImage, runProgram, type Run } from "./docker.js";
 
 const EXAMPLE = join(import.meta.dirname, "../../examples/single-file");
@@ -37,10 +37,20 @@ const cases: Case[] = [
 ];
 
 let out: string;
+/** Directories made here: a first run's home holds an unpacked bundle. */
+const made: string[] = [];
+const temp = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 const expected = new Map<string, Run>();
 
 /** A fresh home: the first run of the file unpacks there. */
-const freshHome = () => mkdtempSync(join(tmpdir(), "sb-home-"));
+const freshHome = () => temp("sb-home-");
 const hostEnv = (home: string) => ({ PATH: "/usr/bin:/bin", HOME: home });
 
 function runHost(file: string, use: Use, home: string, cwd = "/"): Promise<Run> {
@@ -51,7 +61,7 @@ const key = (c: Case, use: Use) => `${c.entry} ${JSON.stringify(use)}`;
 
 beforeAll(async () => {
   await requireFrontendImage();
-  out = join(mkdtempSync(join(tmpdir(), "sb-single-")), "out");
+  out = join(temp("sb-single-"), "out");
   await dockerOk(["buildx", "build", "--output", `type=local,dest=${out}`, EXAMPLE]);
   await dockerOk(["buildx", "build", "--quiet", "--target", "build", "--tag", FAT, EXAMPLE]);
   for (const c of cases) {
@@ -62,7 +72,7 @@ beforeAll(async () => {
     }
   }
   // A root with no glibc, no loader, no /tmp: only a static busybox, and the file.
-  const context = mkdtempSync(join(tmpdir(), "sb-single-busybox-"));
+  const context = temp("sb-single-busybox-");
   cpSync("/bin/busybox", join(context, "busybox"));
   cpSync(out, join(context, "sb"), { recursive: true, verbatimSymlinks: true });
   const dockerfile = 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY sb /opt/sb\nENTRYPOINT ["/bin/busybox"]\n';
@@ -81,7 +91,7 @@ describe("single-file output", () => {
 
 describe.each(cases)("single-file: $entry", (c) => {
   it("runs on the host from a fresh cache, copied elsewhere, from another directory", async () => {
-    const moved = join(mkdtempSync(join(tmpdir(), "sb-moved-")), "bin");
+    const moved = join(temp("sb-moved-"), "bin");
     cpSync(out, moved, { recursive: true, verbatimSymlinks: true });
     const home = freshHome();
     for (const use of [c.traced, c.untraced]) {
@@ -128,7 +138,7 @@ describe("single-file: first and later runs", () => {
   });
 
   it("later runs start from the cache: they no longer read the appended bundle", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sb-later-"));
+    const dir = temp("sb-later-");
     const copy = join(dir, "jq");
     cpSync(join(out, "jq"), copy);
     const home = freshHome();
@@ -145,7 +155,7 @@ describe("single-file: first and later runs", () => {
   });
 
   it("a copy under another name takes the entry as its first argument", async () => {
-    const tools = join(mkdtempSync(join(tmpdir(), "sb-tools-")), "tools");
+    const tools = join(temp("sb-tools-"), "tools");
     cpSync(join(out, "jq"), tools);
     const python = cases[1]!;
     const run = await runHost(tools, { args: ["python3", ...python.untraced.args] }, freshHome());
@@ -168,7 +178,7 @@ describe("single-file: first and later runs", () => {
 
 describe("single-file: in an image", () => {
   it("--prefix puts the file at <prefix>/<entry>, and it runs as the image's entrypoint", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sb-single-image-"));
+    const dir = temp("sb-single-image-");
     const dockerfile = [
       "# syntax=sidebundle/frontend",
       "FROM debian:bookworm-slim AS build",
