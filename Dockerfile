@@ -9,9 +9,9 @@ RUN set -e; \
 FROM scratch
 COPY --from=runtime /rootfs /
 # The static tools (tracer, launcher, packer, the tests' shell) run in users' builds; the frontend
-# reads them from beside itself. The resolve and times programs run in this image, in exec ops of
-# the build.
-COPY dist/frontend.mjs dist/sidebundle-resolve.mjs dist/sidebundle-times.mjs dist/sidebundle-trace dist/sidebundle-launch dist/sidebundle-pack dist/sh /sidebundle/
+# reads them from beside itself. The resolve, times and single-file programs run in this image, in
+# exec ops of the build (the last reads sidebundle-single, the head of every single-file bundle).
+COPY dist/frontend.mjs dist/sidebundle-resolve.mjs dist/sidebundle-times.mjs dist/sidebundle-single.mjs dist/sidebundle-trace dist/sidebundle-launch dist/sidebundle-pack dist/sidebundle-single dist/sh /sidebundle/
 LABEL moby.buildkit.frontend.network.none="true" \
       moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
 ENTRYPOINT ["/usr/bin/node", "/sidebundle/frontend.mjs"]

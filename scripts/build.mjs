@@ -40,6 +40,8 @@ try {
   await build({ ...common, banner, entryPoints: ["frontend/resolve/main.ts"], outfile: "dist/sidebundle-resolve.mjs" });
   // The times op's program, which sets the assembled bundle's times (frontend/assemble/times.ts).
   await build({ ...common, banner, entryPoints: ["frontend/assemble/times-main.ts"], outfile: "dist/sidebundle-times.mjs" });
+  // The single-file op's program, which writes a --layout=single-file bundle (frontend/single/).
+  await build({ ...common, banner, entryPoints: ["frontend/single/main.ts"], outfile: "dist/sidebundle-single.mjs" });
   await build({ ...common, banner: { js: "#!/usr/bin/env node\n" + banner.js }, entryPoints: ["frontend/cli.ts"], outfile: "dist/sidebundle.js" });
   chmodSync("dist/sidebundle.js", 0o755);
 } catch (error) {

@@ -11,6 +11,7 @@ import { assemble } from "../assemble/assemble.js";
 import { fileInTheWay } from "../assemble/dirs.js";
 import { manifest } from "../assemble/manifest.js";
 import { assemblePortable } from "../assemble/portable.js";
+import { assembleSingle } from "../assemble/single.js";
 import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import { frontendImage } from "../gateway/metadata.js";
@@ -50,7 +51,7 @@ export interface Bundle {
 
 export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec: BundleSpec, progress: Progress): Promise<Bundle> {
   const { gw, df } = ctx;
-  const launchNames = spec.layout === "portable" ? launcherNames(df, ins, spec) : undefined;
+  const launchNames = spec.layout !== "rootfs" ? launcherNames(df, ins, spec) : undefined;
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(ctx.label, spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
@@ -63,8 +64,8 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
-  const bundle = assembleLayout(ctx, spec, src, image, resolved, launchNames, op);
-  const def = bundle.marshal();
+  const { output, bundle } = assembleLayout(ctx, spec, src, image, resolved, launchNames, op);
+  const def = output.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
   const untraced = resolved.untraced ? [`tracing is unavailable here (${resolved.untraced}): the bundle holds what static analysis finds; add what the programs load at run time with --include`] : [];
   await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings.map(describeWarning)]);
@@ -109,7 +110,7 @@ function launcherNames(df: Dockerfile, ins: Instruction, spec: BundleSpec): Map<
   const names = new Map<string, string>();
   for (const entry of spec.entries) {
     const name = basename(entry);
-    if ([...names.values()].includes(name)) throw errorAt(df, ins, `BUNDLE: two entries are named ${name}; a portable bundle has one bin/${name}`);
+    if ([...names.values()].includes(name)) throw errorAt(df, ins, `BUNDLE: two entries are named ${name}; a ${spec.layout} bundle has one bin/${name}`);
     names.set(entry, name);
   }
   return names;
@@ -125,8 +126,8 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
     skipRules: spec.skipRules,
     strict: spec.strict,
     ignore: OWN_DIRS,
-    launchers: spec.layout === "portable",
-    baseDirs: spec.layout !== "portable",
+    launchers: spec.layout !== "rootfs",
+    baseDirs: spec.layout === "rootfs",
     traceTimeoutKeeps: spec.traceTimeout !== undefined,
   };
   const resolution = await readResolution(ctx.gw, resolveRun({ image, source: src.state, traces, request }, op));
@@ -148,7 +149,11 @@ function traceFailure(spec: BundleSpec, f: TraceFailure, stderr: string, limit: 
   return `${cmd} exited with status ${f.status}${stderr ? `; its error output ended with ${JSON.stringify(ending(stderr))}` : ""}`;
 }
 
-function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, image: State, resolved: Resolved, launchNames: Map<string, string> | undefined, op: OpOptions): State {
+/**
+ * The BUNDLE's result (`output`) and the bundle --test runs in: the same but for a single file,
+ * whose tests run in the portable bundle it carries.
+ */
+function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, image: State, resolved: Resolved, launchNames: Map<string, string> | undefined, op: OpOptions): { output: State; bundle: State } {
   const { plan } = resolved;
   // What the bundle adds is dated SOURCE_DATE_EPOCH (else 0); nothing is later than it.
   const times = { own: ctx.epoch ?? 0n, clamp: ctx.epoch };
@@ -157,11 +162,15 @@ function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, image
   const text = manifest(plan, digests, { source: spec.from, entries: spec.entries, sourceDateEpoch });
   if (!launchNames) {
     const installTo = spec.installTo ? { dir: spec.installTo, entries: installed(spec.entries, plan) } : undefined;
-    return assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, times, image }, op);
+    const bundle = assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, times, image }, op);
+    return { output: bundle, bundle };
   }
   const launches = new Map(Object.entries(resolved.launches ?? {}).map(([entry, launch]) => [launchNames.get(entry)!, launch]));
-  const options = { manifest: text, digests, launches, mkdir: spec.mkdir, prefix: spec.prefix, times, image, platform: ctx.platform };
-  return assemblePortable(src.state, plan, options, op);
+  const single = spec.layout === "single-file";
+  const options = { manifest: text, digests, launches, mkdir: spec.mkdir, prefix: single ? "/" : spec.prefix, times, image, platform: ctx.platform };
+  const bundle = assemblePortable(src.state, plan, options, single ? { ...op, customName: `${op.customName} (portable)` } : op);
+  if (!single) return { output: bundle, bundle };
+  return { output: assembleSingle(bundle, { names: [...launchNames.values()], prefix: spec.prefix, own: times.own, image }, op), bundle };
 }
 
 /** Warnings are attached to the assemble vertex, which the client has just seen. */

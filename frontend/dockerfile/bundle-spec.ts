@@ -33,8 +33,8 @@ export interface BundleSpec {
   /** Runtime-data rules to leave out (closure/rules/runtime-data.ts names them). */
   skipRules: string[];
   env: "inherit" | "none";
-  layout: "rootfs" | "portable";
-  /** Where a portable bundle goes in the image. */
+  layout: "rootfs" | "portable" | "single-file";
+  /** Where a portable bundle, or a single-file one, goes in the image. */
   prefix: string;
 }
 
@@ -56,7 +56,7 @@ const VALUED: Record<string, Setter> = {
   "test-stdout": (s, v) => (s.testStdout = v),
   "test-timeout": (s, v) => (s.testTimeout = duration(v, "--test-timeout")),
   env: (s, v) => (s.env = oneOf(v, ["inherit", "none"], "--env")),
-  layout: (s, v) => (s.layout = oneOf(v, ["rootfs", "portable"], "--layout")),
+  layout: (s, v) => (s.layout = oneOf(v, ["rootfs", "portable", "single-file"], "--layout")),
   prefix: (s, v) => (s.prefix = absolute(v, "--prefix")),
 };
 /** Flags that may be given more than once; any other valued flag given twice is an error. */
@@ -110,8 +110,8 @@ function parseWords(words: string[]): BundleSpec {
   for (const [flag, needed] of Object.entries(NEEDS)) {
     if (given.has(flag) && !given.has(needed)) throw new Error(`--${flag} needs a --${needed} command`);
   }
-  if (spec.prefix !== "/" && spec.layout !== "portable") throw new Error("--prefix goes with --layout=portable");
-  if (spec.installTo && spec.layout === "portable") throw new Error("--install-to goes with --layout=rootfs: a portable bundle's entries are in its bin/");
+  if (spec.prefix !== "/" && spec.layout === "rootfs") throw new Error("--prefix goes with --layout=portable or --layout=single-file");
+  if (spec.installTo && spec.layout !== "rootfs") throw new Error(`--install-to goes with --layout=rootfs: a ${spec.layout} bundle's entries are its own`);
   return spec;
 }
 
@@ -204,6 +204,6 @@ function absolute(v: string, flag: string): string {
 }
 
 function oneOf<T extends string>(v: string, allowed: T[], flag: string): T {
-  if (!(allowed as string[]).includes(v)) throw new Error(`${flag} must be ${allowed.join(" or ")}, got "${v}"`);
+  if (!(allowed as string[]).includes(v)) throw new Error(`${flag} must be ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}, got "${v}"`);
   return v as T;
 }

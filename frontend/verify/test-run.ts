@@ -71,12 +71,15 @@ function testEnv(src: Source, spec: BundleSpec): string[] | undefined {
 
 /** Where the bundle's runtime paths are in the tested rootfs. */
 export function payloadRoot(spec: BundleSpec): string {
-  return spec.layout === "portable" ? `${portableRoot(spec)}/payload` : "";
+  return spec.layout !== "rootfs" ? `${portableRoot(spec)}/payload` : "";
 }
 
-/** The portable bundle's directory in the image, without a trailing slash ("" for the root). */
+/**
+ * The tested portable bundle's directory, without a trailing slash ("" for the root): a
+ * single file's tests run in the portable bundle it carries, assembled at the root.
+ */
 function portableRoot(spec: BundleSpec): string {
-  return spec.prefix.replace(/\/$/, "");
+  return spec.layout === "single-file" ? "" : spec.prefix.replace(/\/$/, "");
 }
 
 export async function readOutcome(gw: Gateway, out: State): Promise<TestOutcome> {

@@ -169,6 +169,7 @@ describe("parseBundle", () => {
       { text: '["jq"] x', argv: ["/bin/sh", "-c", '["jq"] x'], shell: true },
     ]);
     expect(bundle("--from=build --layout=portable --prefix=/opt/jq jq")).toMatchObject({ layout: "portable", prefix: "/opt/jq" });
+    expect(bundle("--from=build --layout=single-file --prefix=/usr/local/bin jq")).toMatchObject({ layout: "single-file", prefix: "/usr/local/bin" });
   });
 
   it.each([
@@ -194,13 +195,14 @@ describe("parseBundle", () => {
     ["--from=build --test-stdout=x /x", "BUNDLE: --test-stdout needs a --test command"],
     ["--from=build --include= /x", "BUNDLE: --include wants a path or glob, got an empty value"],
     ["--from=build --exclude='' /x", "BUNDLE: --exclude wants a path or glob, got an empty value"],
-    ["--from=build --layout=zip /x", 'BUNDLE: --layout must be rootfs or portable, got "zip"'],
+    ["--from=build --layout=zip /x", 'BUNDLE: --layout must be rootfs, portable or single-file, got "zip"'],
     [
       "--from=build --skip-rule=tz /x",
       'BUNDLE: --skip-rule: unknown rule "tz": the rules are zoneinfo, plugins, python-stdlib, python-packages, program-data, gconv, locale, nss, tls',
     ],
-    ["--from=build --prefix=/opt/x /x", "BUNDLE: --prefix goes with --layout=portable"],
-    ["--from=build --layout=portable --install-to=/bin /x", "BUNDLE: --install-to goes with --layout=rootfs: a portable bundle's entries are in its bin/"],
+    ["--from=build --prefix=/opt/x /x", "BUNDLE: --prefix goes with --layout=portable or --layout=single-file"],
+    ["--from=build --layout=portable --install-to=/bin /x", "BUNDLE: --install-to goes with --layout=rootfs: a portable bundle's entries are its own"],
+    ["--from=build --layout=single-file --install-to=/bin /x", "BUNDLE: --install-to goes with --layout=rootfs: a single-file bundle's entries are its own"],
   ])("rejects %s", (args, message) => {
     let err: unknown;
     try {
