@@ -40,7 +40,7 @@ try {
   await build({ ...common, banner, entryPoints: ["frontend/resolve/main.ts"], outfile: "dist/sidebundle-resolve.mjs" });
   // The times op's program, which sets the assembled bundle's times (frontend/assemble/times.ts).
   await build({ ...common, banner, entryPoints: ["frontend/assemble/times-main.ts"], outfile: "dist/sidebundle-times.mjs" });
-  await build({ ...common, banner: { js: "#!/usr/bin/env node\n" + banner.js }, entryPoints: ["frontend/cli.ts"], outfile: "dist/sidebundle.js" });
+  await build({ ...common, banner: { js: "#!/usr/bin/env node\n" + banner.js }, entryPoints: ["frontend/cli/main.ts"], outfile: "dist/sidebundle.js" });
   chmodSync("dist/sidebundle.js", 0o755);
 } catch (error) {
   // esbuild has already printed the errors it found.

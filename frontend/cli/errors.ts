@@ -1,0 +1,6 @@
+// The CLI's two kinds of failure, told apart by their exit status: a mistake in the command line
+// (2, with a pointer to --help) and anything else that stopped the work (1).
+export class UsageError extends Error {}
+
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
