@@ -3,7 +3,7 @@
 // programs come from, where the bundle goes, and whether progress is shown.
 import { bundleFlagKind, duration, parseBundleWords, type BundleSpec } from "../dockerfile/bundle-spec.js";
 import { DEFAULT_LIMIT_MS, sourceDateEpoch } from "../bundle/layout-inputs.js";
-import { UsageError } from "./errors.js";
+import { asUsage, UsageError } from "./errors.js";
 
 export interface BundleArgs {
   spec: BundleSpec;
@@ -86,8 +86,8 @@ export function parseBundleArgs(argv: string[], env: NodeJS.ProcessEnv): BundleA
     else throw new UsageError(`unknown flag ${arg}`);
   }
   if (out === undefined) throw new UsageError("-o OUT is required: the directory the bundle is written to");
-  const spec = bundleSpec([`--from=${image ?? "host"}`, ...words]);
-  return { spec, out, image, progress, epoch: usage(() => sourceDateEpoch(env.SOURCE_DATE_EPOCH)), limit: limit(env) };
+  const spec = asUsage(() => parseBundleWords([`--from=${image ?? "host"}`, ...words]));
+  return { spec, out, image, progress, epoch: asUsage(() => sourceDateEpoch(env.SOURCE_DATE_EPOCH)), limit: limit(env) };
 }
 
 /** An entry that starts with "--" after "--" is still an entry: BUNDLE's parser sees a path. */
@@ -101,20 +101,7 @@ function once(previous: string | undefined, value: string, flag: string): string
   return value;
 }
 
-function bundleSpec(words: string[]): BundleSpec {
-  return usage(() => parseBundleWords(words));
-}
-
 function limit(env: NodeJS.ProcessEnv): number {
   const value = env.SIDEBUNDLE_TIMEOUT;
-  return value === undefined ? DEFAULT_LIMIT_MS : usage(() => duration(value, "SIDEBUNDLE_TIMEOUT"));
-}
-
-/** A parser's error as a usage error. */
-function usage<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return value === undefined ? DEFAULT_LIMIT_MS : asUsage(() => duration(value, "SIDEBUNDLE_TIMEOUT"));
 }

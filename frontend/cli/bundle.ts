@@ -11,7 +11,7 @@ import { readLog, resolveBundle, type Resolved } from "../resolve/resolution.js"
 import { envRecord } from "../source/source.js";
 import { OWN_DIRS } from "../trace/tools.js";
 import type { BundleArgs } from "./bundle-args.js";
-import { UsageError } from "./errors.js";
+import { asUsage, UsageError } from "./errors.js";
 import { dockerEngine, runDocker } from "./image/docker.js";
 import { flattenLayers } from "./image/flatten.js";
 import { openImage } from "./image/image.js";
@@ -32,7 +32,7 @@ export async function bundleCommand(args: BundleArgs): Promise<void> {
   const { spec } = args;
   const out = resolve(args.out);
   const progress = Progress.for(args.progress);
-  if (spec.layout === "portable") usage(() => launcherNames(spec));
+  if (spec.layout === "portable") asUsage(() => launcherNames(spec));
   await checkOut(out);
   const work = await mkdtemp(join(tmpdir(), "sidebundle-"));
   try {
@@ -107,12 +107,4 @@ async function checkOut(out: string): Promise<void> {
 /** Build warnings, as the frontend gives them: on stderr, whatever the progress display. */
 function warn(resolved: Resolved): void {
   for (const w of bundleWarnings(resolved)) process.stderr.write(`sidebundle: warning: ${w}\n`);
-}
-
-function usage<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
 }

@@ -74,6 +74,27 @@ describe("sidebundle bundle on the host, portable", () => {
   });
 });
 
+describe("sidebundle bundle on the host, other flags", () => {
+  it("--mkdir, --install-to and SOURCE_DATE_EPOCH mean what they mean in BUNDLE", () => {
+    const out = outDir("flags");
+    const epoch = 1_000_000_000;
+    const r = sidebundle(["bundle", "--mkdir=/var/empty:700", "--install-to", "/opt/tools", "-o", out, "sort"], { ...process.env, SOURCE_DATE_EPOCH: String(epoch) });
+    expect(r).toMatchObject({ code: 0, stdout: "" });
+    expect(lstatSync(join(out, "var/empty")).mode & 0o7777).toBe(0o700);
+    expect(run("/usr/sbin/chroot", [out, "/opt/tools/sort"], { input: "b\na\n" })).toMatchObject({ code: 0, stdout: "a\nb\n" });
+    // Nothing later than SOURCE_DATE_EPOCH; what the bundle adds is dated it.
+    expect(lstatSync(join(out, ".sidebundle/manifest.lock")).mtimeMs).toBe(epoch * 1000);
+    expect(lstatSync(join(out, "usr/bin/sort")).mtimeMs).toBe(Math.min(epoch * 1000, lstatSync("/usr/bin/sort").mtimeMs));
+    expect(JSON.parse(readFileSync(join(out, ".sidebundle/manifest.lock"), "utf8")).sourceDateEpoch).toBe(epoch);
+  });
+
+  it("--prefix puts a portable bundle in a directory of OUT", () => {
+    const out = outDir("prefix");
+    expect(sidebundle(["bundle", "--layout", "portable", "--prefix", "/opt/sb", "-o", out, "sort"])).toMatchObject({ code: 0 });
+    expect(run(join(out, "opt/sb/bin/sort"), [], { input: "b\na\n", cwd: tmpdir() })).toMatchObject({ code: 0, stdout: "a\nb\n" });
+  });
+});
+
 describe("the command line", () => {
   it("prints help on stdout", () => {
     expect(sidebundle(["--help"])).toMatchObject({ code: 0, stdout: expect.stringContaining("bundle") });
