@@ -31,7 +31,7 @@ export async function copyPlan(source: string, plan: Plan, dest: string, progres
     await owned(to, Number(st.uid), Number(st.gid));
     if (e.kind === "file") await chmod(to, e.mode);
     await setTime(to, st.mtimeNs);
-    progress.count("copied", ++done, rest.length);
+    progress.count("copied, files and symlinks:", ++done, rest.length);
   });
 }
 

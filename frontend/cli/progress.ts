@@ -1,7 +1,11 @@
 // What a long command is doing, on stderr: shown on a terminal, or anywhere with --progress.
 // On a terminal a count rewrites its own line; elsewhere only the steps are printed, one a line.
+/** A count is redrawn at most this often. */
+const REDRAW_MS = 100;
+
 export class Progress {
   private counting = false;
+  private drawn = 0;
 
   constructor(
     private readonly shown: boolean,
@@ -23,6 +27,9 @@ export class Progress {
   /** `done` of `total`, rewritten in place on a terminal. */
   count(what: string, done: number, total: number): void {
     if (!this.shown || !this.tty) return;
+    const now = Date.now();
+    if (done < total && now - this.drawn < REDRAW_MS) return;
+    this.drawn = now;
     this.counting = true;
     this.out.write(`\rsidebundle: ${what} ${done}/${total}`);
     if (done === total) this.endCount();
