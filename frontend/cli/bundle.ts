@@ -2,7 +2,7 @@
 // the --trace runs, the closure worked out by the resolve step's own code, and the layout written
 // by the writer its name chooses.
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { HostFS } from "../closure/index.js";
@@ -14,7 +14,7 @@ import type { BundleArgs } from "./bundle-args.js";
 import { asUsage, UsageError } from "./errors.js";
 import { dockerEngine, runDocker } from "./image/docker.js";
 import { flattenLayers } from "./image/flatten.js";
-import { openImage } from "./image/image.js";
+import { openImage, type ImageConfig } from "./image/image.js";
 import { LAYOUTS } from "./layouts.js";
 import { Progress } from "./progress.js";
 import { traceInContainer, traceOnHost, type TraceFiles, type TraceRunner } from "./traces.js";
@@ -26,6 +26,8 @@ interface Source {
   tracer: TraceRunner;
   /** Paths the traces see that are ours, not the source's. */
   ignore: string[];
+  /** What the source left in the Docker engine, removed at the end. */
+  dispose?: () => Promise<unknown>;
 }
 
 export async function bundleCommand(args: BundleArgs): Promise<void> {
@@ -35,8 +37,9 @@ export async function bundleCommand(args: BundleArgs): Promise<void> {
   if (spec.layout === "portable") asUsage(() => launcherNames(spec));
   await checkOut(out);
   const work = await mkdtemp(join(tmpdir(), "sidebundle-"));
+  let source: Source | undefined;
   try {
-    const source = args.image ? await imageSource(args.image, spec.traces.length > 0, work, progress) : hostSource();
+    source = args.image ? await imageSource(args.image, spec.traces.length > 0, work, progress) : hostSource();
     const traces: TraceFiles[] = [];
     for (const [i, cmd] of spec.traces.entries()) {
       progress.step(`trace: ${cmd.text}`);
@@ -59,6 +62,7 @@ export async function bundleCommand(args: BundleArgs): Promise<void> {
     await LAYOUTS[spec.layout]({ source: source.root, plan: resolution.plan, inputs, spec, out, progress });
     progress.step(`done: ${out}`);
   } finally {
+    await source?.dispose?.();
     await rm(work, { recursive: true, force: true });
   }
 }
@@ -81,18 +85,36 @@ async function imageSource(image: string, traced: boolean, work: string, progres
   const root = join(work, "rootfs");
   progress.step(`flatten ${opened.layers.length} layers`);
   await flattenLayers(opened.layers, root, (done) => progress.count("layers", done, opened.layers.length));
-  const name = traced ? (opened.name ?? (await loadImage(image))) : "";
-  return { root, env: envRecord(opened.config.Env), tracer: traceInContainer(name), ignore: OWN_DIRS };
+  const source = { root, env: envRecord(opened.config.Env), ignore: OWN_DIRS };
+  if (!traced || opened.name) return { ...source, tracer: traceInContainer(opened.name ?? "") };
+  if (opened.loadable) return { ...source, tracer: traceInContainer(await loadImage(image)) };
+  const id = await importImage(root, opened.config, progress);
+  return { ...source, tracer: traceInContainer(id), dispose: () => runDocker(["image", "rm", id], "removing the imported image") };
 }
 
-/** An image archive or layout loaded into the engine, for its containers: the image's name or id. */
-async function loadImage(image: string): Promise<string> {
-  const isDir = (await stat(image)).isDirectory();
-  const input = isDir ? spawn("tar", ["-C", image, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] }).stdout : undefined;
-  const loaded = await runDocker(isDir ? ["load"] : ["load", "--input", image], `loading ${image} into the Docker engine`, { input: input ?? undefined });
+/** A `docker save` archive loaded into the engine, for its containers: the image's name or id. */
+async function loadImage(archive: string): Promise<string> {
+  const loaded = await runDocker(["load", "--input", archive], `loading ${archive} into the Docker engine`);
   const match = /Loaded image(?: ID)?: (\S+)/.exec(loaded);
-  if (!match) throw new Error(`loading ${image} into the Docker engine named no image`);
+  if (!match) throw new Error(`loading ${archive} into the Docker engine named no image`);
   return match[1];
+}
+
+/**
+ * An OCI layout, which `docker load` does not take, as an image of the engine: its flattened
+ * files imported, with its ENV, USER and WORKDIR. The image's id.
+ */
+async function importImage(root: string, config: ImageConfig, progress: Progress): Promise<string> {
+  progress.step("import the image's files into the Docker engine");
+  const quoted = (v: string) => JSON.stringify(v);
+  const changes = [
+    ...(config.Env ?? []).map((kv) => `ENV ${kv.slice(0, kv.indexOf("="))}=${quoted(kv.slice(kv.indexOf("=") + 1))}`),
+    ...(config.User ? [`USER ${config.User}`] : []),
+    ...(config.WorkingDir ? [`WORKDIR ${config.WorkingDir}`] : []),
+  ];
+  const tar = spawn("tar", ["-C", root, "--numeric-owner", "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
+  const id = await runDocker(["import", ...changes.flatMap((c) => ["--change", c]), "-"], "importing the image's files into the Docker engine", { input: tar.stdout });
+  return id.trim();
 }
 
 /** OUT may exist, empty: the bundle is all it will hold. */

@@ -4,7 +4,7 @@
 // every path, its digest, mode and reasons). The CLI's bundles run in FROM scratch images (the
 // rootfs layout) and on the host (the portable layout, from an image name, untraced) in the
 // traced use and in an ordinary one, as the fat stage does.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -53,6 +53,18 @@ describe("sidebundle bundle --from-image, a `docker save` archive", () => {
     expect(expected.code).toBe(0);
     const actual = await docker(["run", "--rm", "-i", "--network", "none", BUNDLED, ...u.args], { input: u.input });
     expect(actual).toEqual(expected);
+  });
+});
+
+describe("sidebundle bundle --from-image, an OCI layout directory", () => {
+  it("traced in a container of the image (its files imported), holds what the frontend's bundle holds", () => {
+    const layout = mkdtempSync(join(tmpdir(), "sb-cli-oci-"));
+    expect(runHere("tar", ["-C", layout, "-xf", archive]).code).toBe(0);
+    // index.json and blobs/ only: no `docker save` manifest.json.
+    rmSync(join(layout, "manifest.json"));
+    const out = outDir("oci");
+    expect(sidebundle(["bundle", "--from-image", layout, "--trace", "jq --version", "/usr/bin/jq", "-o", out], env)).toMatchObject({ code: 0, stdout: "" });
+    expect(manifest(out).paths).toEqual(manifest(frontendOut).paths);
   });
 });
 

@@ -20,12 +20,14 @@ export interface OpenedImage {
   config: ImageConfig;
   /** How a container of it can be started, when it is an image of the engine already. */
   name?: string;
+  /** Whether `docker load` takes it: a `docker save` archive (Docker 26 loads no plain OCI layout). */
+  loadable: boolean;
 }
 
 /** `work` is a scratch directory the archive is unpacked into. */
 export async function openImage(image: string, work: string): Promise<OpenedImage> {
   const st = await stat(image).catch(() => undefined);
-  if (st?.isDirectory()) return readLayout(image);
+  if (st?.isDirectory()) return { ...(await readLayout(image)), loadable: false };
   if (st?.isFile()) {
     await unpack(image, join(work, "image"));
     return readLayout(join(work, "image"));
@@ -54,13 +56,13 @@ async function readLayout(dir: string): Promise<OpenedImage> {
   if (docker?.length) {
     const [first] = docker;
     const config = await json<{ config?: ImageConfig }>(join(dir, first.Config));
-    return { layers: first.Layers.map((layer) => join(dir, layer)), config: config.config ?? {} };
+    return { layers: first.Layers.map((layer) => join(dir, layer)), config: config.config ?? {}, loadable: true };
   }
   const index = await json<{ manifests?: Descriptor[] }>(join(dir, "index.json")).catch(() => undefined);
   if (!index) throw new UsageError(`--from-image: ${dir} is neither a \`docker save\` archive nor an OCI image layout (no manifest.json or index.json)`);
   const manifest = await ociManifest(dir, index.manifests ?? []);
   const config = await json<{ config?: ImageConfig }>(blob(dir, manifest.config));
-  return { layers: manifest.layers.map((layer) => blob(dir, layer)), config: config.config ?? {} };
+  return { layers: manifest.layers.map((layer) => blob(dir, layer)), config: config.config ?? {}, loadable: false };
 }
 
 const INDEX_TYPES = new Set(["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"]);
