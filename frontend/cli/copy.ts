@@ -1,6 +1,6 @@
 // The plan's paths copied from a source directory of this machine into a bundle directory, as
 // the frontend's copy op does: files and symlinks keep their source's mode, owner and time;
-// directories get the plan's mode and owner (their times are set last, by stampTimes).
+// directories get the plan's mode and owner (their times are set later, by stampTimes).
 import { copyFile, lchown, chmod, lstat, mkdir, symlink } from "node:fs/promises";
 import type { Plan } from "../closure/index.js";
 import { pathBytes } from "../closure/fs.js";
@@ -19,7 +19,6 @@ export async function copyPlan(source: string, plan: Plan, dest: string, progres
     const at = pathBytes(dest + e.path);
     await mkdir(at).catch(existing);
     await owned(at, e.owner?.uid ?? 0, e.owner?.gid ?? 0);
-    await chmod(at, e.mode);
   }
   const rest = plan.entries.filter((e) => e.kind !== "dir");
   let done = 0;
@@ -33,6 +32,8 @@ export async function copyPlan(source: string, plan: Plan, dest: string, progres
     await setTime(to, st.mtimeNs);
     progress.count("copied, files and symlinks:", ++done, rest.length);
   });
+  // Modes last: a directory's may not let us write into it (as a user).
+  for (const e of plan.entries) if (e.kind === "dir") await chmod(pathBytes(dest + e.path), e.mode);
 }
 
 /** Copies one file with its mode, owner and time (the source path's directories are real). */

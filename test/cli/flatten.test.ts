@@ -42,6 +42,7 @@ const layers = (): Member[][] => [
     { name: "evil", type: "symlink", linkname: outside },
     dir("data/"), file("data/orig", "shared", { mode: 0o640, uid: 1000, gid: 1001 }),
     dir("gone/"), file("gone/f", "f"),
+    dir("ro/", { mode: 0o555 }),
   ],
   [
     file("etc/.wh.a", ""),
@@ -51,6 +52,7 @@ const layers = (): Member[][] => [
     file("lib/own", "own"),
     file("evil/x", "x"),
     file(".wh.gone", ""),
+    file("ro/f", "written into a read-only directory"),
   ],
   [file("data/orig", "rewritten"), dir("etc/", { mtime: new Date(1_700_000_000_000) })],
 ];
@@ -100,6 +102,8 @@ describe("flattenLayers", () => {
   });
 
   it("keeps modes and owners", () => {
+    expect(lstatSync(join(root, "ro")).mode & 0o7777).toBe(0o555);
+    expect(read("ro/f")).toBe("written into a read-only directory");
     const st = lstatSync(join(root, "data/link"));
     expect(st.mode & 0o7777).toBe(0o640);
     expect([st.uid, st.gid]).toEqual(process.getuid?.() === 0 ? [1000, 1001] : [process.getuid?.(), process.getgid?.()]);

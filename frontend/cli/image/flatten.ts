@@ -19,33 +19,41 @@ const AUFS_META = ".wh..wh.";
 /** Each layer's path (a tar, gzip or plain) applied in order onto `root`. */
 export async function flattenLayers(layers: string[], root: string, onLayer: (done: number) => void = () => {}): Promise<void> {
   await mkdir(root, { recursive: true });
-  const dirTimes = new Map<string, Date>();
+  const dirs = new Map<string, DirMeta>();
   for (const [index, layer] of layers.entries()) {
-    await applyLayer(root, await layerStream(layer), dirTimes).catch((err: Error) => {
+    await applyLayer(root, await layerStream(layer), dirs).catch((err: Error) => {
       throw new Error(`layer ${index + 1} of ${layers.length}: ${err.message}`);
     });
     onLayer(index + 1);
   }
-  // Last: writing into a directory changes its time.
-  for (const [path, time] of dirTimes) {
+  // Last: writing into a directory changes its time, and its mode may not let us write (as a user).
+  for (const [path, { mode, time }] of dirs) {
     const at = pathBytes(root + path);
-    if ((await lstat(at).catch(() => undefined))?.isDirectory()) await lutimes(at, time, time);
+    if (!(await lstat(at).catch(() => undefined))?.isDirectory()) continue;
+    await chmod(at, mode);
+    await lutimes(at, time, time);
   }
 }
 
-/** One layer's tar onto `root`; `dirTimes` collects directories' times, set once all are applied. */
-export async function applyLayer(root: string, tar: Readable, dirTimes: Map<string, Date>): Promise<void> {
+/** A directory's mode and time, set once every layer is applied. */
+interface DirMeta {
+  mode: number;
+  time: Date;
+}
+
+/** One layer's tar onto `root`; `dirs` collects directories' modes and times, set once all are applied. */
+export async function applyLayer(root: string, tar: Readable, dirs: Map<string, DirMeta>): Promise<void> {
   const written = new Set<string>();
   const ex = extract();
   tar.on("error", (err) => ex.destroy(err));
   tar.pipe(ex);
   for await (const entry of ex) {
-    await applyEntry(root, entry.header, entry, written, dirTimes);
+    await applyEntry(root, entry.header, entry, written, dirs);
     entry.resume();
   }
 }
 
-async function applyEntry(root: string, header: Header, content: AsyncIterable<unknown>, written: Set<string>, dirTimes: Map<string, Date>): Promise<void> {
+async function applyEntry(root: string, header: Header, content: AsyncIterable<unknown>, written: Set<string>, dirs: Map<string, DirMeta>): Promise<void> {
   const path = entryPath(header.name);
   if (path === undefined) return;
   const name = path.slice(path.lastIndexOf("/") + 1);
@@ -66,16 +74,15 @@ async function applyEntry(root: string, header: Header, content: AsyncIterable<u
   if (existing && !(existing.isDirectory() && header.type === "directory")) await rm(at, { recursive: true, force: true });
   switch (header.type) {
     case "directory":
-      if (!existing?.isDirectory()) await mkdir(at);
+      if (!existing?.isDirectory()) await mkdir(at, { mode: 0o755 });
       await owned(at, header);
-      await chmod(at, (header.mode) & 0o7777);
-      dirTimes.set(path, header.mtime);
+      dirs.set(path, { mode: header.mode & 0o7777, time: header.mtime });
       break;
     case "file":
     case "contiguous-file":
       await writeContent(at, content);
       await owned(at, header);
-      await chmod(at, (header.mode) & 0o7777);
+      await chmod(at, header.mode & 0o7777);
       await lutimes(at, header.mtime, header.mtime);
       break;
     case "symlink":
