@@ -29,6 +29,8 @@ export interface BundleContext {
   epoch?: bigint;
   /** Milliseconds a --trace (without --trace-timeout) or a --test may run. */
   limit: number;
+  /** In a build for several platforms, this one's id: it names the steps and warnings. */
+  label?: string;
 }
 
 /** What the Dockerfile frontend may see so far: earlier bundles as named contexts. */
@@ -48,7 +50,7 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
   if (spec.layout === "portable") userError(ctx, ins, () => launcherNames(spec));
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
-  const steps = new Steps(spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
+  const steps = new Steps(ctx.label, spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
   const traces = spec.traces.map((cmd) => traceRun(src, spec, cmd, ctx.limit, ctx.platform, steps.next(`trace: ${cmd.text}`)));
   const image = await frontendImage().catch((err: Error) => {
     throw errorAt(ctx.df, ins, err.message);
@@ -125,7 +127,7 @@ async function warn(ctx: BundleContext, ins: Instruction, def: Definition, warni
   for (const short of warnings) {
     await ctx.gw.warn({
       digest,
-      short: `BUNDLE: ${short}`,
+      short: `${ctx.label ? `${ctx.label}: ` : ""}BUNDLE: ${short}`,
       info: { filename: ctx.df.filename, data: ctx.df.data, language: "Dockerfile" },
       ranges: [{ start: { line: ins.startLine }, end: { line: ins.endLine } }],
     });
@@ -143,16 +145,21 @@ function ignoresCache(opts: FrontendOptions, stage: string): boolean {
   return value === "" || (value !== undefined && value.split(",").includes(stage));
 }
 
-/** Progress names `[sidebundle k/n] …`, every op located at the BUNDLE's lines. */
+/**
+ * Progress names `[sidebundle k/n] …` (`[linux/arm64 sidebundle k/n] …` in a build for several
+ * platforms, as dockerfile.v0 names its steps), every op located at the BUNDLE's lines.
+ */
 class Steps {
   private done = 0;
   constructor(
+    private readonly label: string | undefined,
     private readonly total: number,
     private readonly common: OpOptions,
   ) {}
 
   next(what: string): OpOptions {
-    return { ...this.common, customName: `[sidebundle ${++this.done}/${this.total}] ${what}` };
+    const prefix = this.label ? `${this.label} ` : "";
+    return { ...this.common, customName: `[${prefix}sidebundle ${++this.done}/${this.total}] ${what}` };
   }
 }
 

@@ -4,7 +4,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { docker, dockerOk, requireFrontendImage, tarEntries, type Run } from "./docker.js";
+import { createHash } from "node:crypto";
+import { containerdEngine, docker, dockerOk, requireFrontendImage, tarEntries, type Run } from "./docker.js";
+import { ociImages } from "./oci.js";
 
 const CASES = join(import.meta.dirname, "passthrough");
 const SYNTAX = "# syntax=sidebundle/frontend";
@@ -170,4 +172,48 @@ describe("passthrough: subrequests", () => {
     expect(ours.stdout).toContain("final");
     expect(ours.stdout).toBe(builtin.stdout);
   });
+});
+
+describe("passthrough: several platforms in one build (containerd image store)", () => {
+  const c: Case = { name: "multiplatform", dir: "multiplatform", args: ["--platform", "linux/amd64,linux/arm64,linux/386"] };
+  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+  let engine: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    engine = await containerdEngine();
+  }, 1_200_000);
+
+  async function exportIndex(frontend: Frontend) {
+    const dir = mkdtempSync(join(tmpdir(), "sb-oci-"));
+    try {
+      const oci = join(dir, "out.oci");
+      const run = await build(c, frontend, ["--output", `type=oci,dest=${oci}`], engine);
+      if (run.code !== 0) throw new Error(`${frontend} build of ${c.name} failed:\n${run.stderr.slice(-3000)}`);
+      if (frontend === "sidebundle") expectOurFrontend(run);
+      return await ociImages(oci);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("exports the same index as the builtin frontend: every platform's files and config", async () => {
+    const builtin = await exportIndex("builtin");
+    const ours = await exportIndex("sidebundle");
+    expect([...ours.keys()].sort()).toEqual(["linux/386", "linux/amd64", "linux/arm64"]);
+    expect([...builtin.keys()].sort()).toEqual([...ours.keys()].sort());
+    // runc sets no 32-bit personality: linux/386 on an amd64 kernel reports x86_64.
+    const machines: Record<string, string> = { "linux/amd64": "x86_64", "linux/arm64": "aarch64", "linux/386": "x86_64" };
+    for (const [platform, image] of ours) {
+      const other = builtin.get(platform)!;
+      expect(image.files).toEqual(other.files);
+      // History times are the build's own; everything else is the same.
+      const steps = (h: unknown[] | undefined) => (h ?? []).map((e) => (e as { created_by?: string }).created_by);
+      expect({ ...image.config, created: undefined, history: steps(image.config.history) }).toEqual({ ...other.config, created: undefined, history: steps(other.config.history) });
+      expect(image.config.config?.Env).toContain(`TARGET=${platform}`);
+      const file = (name: string) => image.files.find((f) => f.name === name)?.sha256;
+      // The build stage ran on the build platform, once per target platform; the final one under the target's.
+      expect(file("platform.txt")).toBe(sha256(`linux/amd64 -> ${platform} (${platform.split("/")[1]})\n`));
+      expect(file("machine.txt")).toBe(sha256(`${machines[platform]}\n`));
+    }
+  }, 1_200_000);
 });
