@@ -4,6 +4,7 @@
 import { bundleFlagKind, duration, parseBundleWords, type BundleSpec } from "../dockerfile/bundle-spec.js";
 import { DEFAULT_LIMIT_MS, sourceDateEpoch } from "../bundle/layout-inputs.js";
 import { asUsage, UsageError } from "./errors.js";
+import { LAYOUTS } from "./layouts.js";
 
 export interface BundleArgs {
   spec: BundleSpec;
@@ -17,7 +18,10 @@ export interface BundleArgs {
   limit: number;
 }
 
-export const BUNDLE_USAGE = `usage: sidebundle bundle [--from-image IMAGE] [--layout rootfs|portable] [--trace CMD]... [flags] ENTRY... -o OUT
+/** The layouts' names, as the writers registered in layouts.ts. */
+const LAYOUT_NAMES = Object.keys(LAYOUTS).join("|");
+
+export const BUNDLE_USAGE = `usage: sidebundle bundle [--from-image IMAGE] [--layout ${LAYOUT_NAMES}] [--trace CMD]... [flags] ENTRY... -o OUT
 
 Bundles programs and everything they need into OUT, from this machine's root (the tracer runs
 the --trace commands here) or, with --from-image, from an image's layers, read without running
@@ -26,7 +30,8 @@ anything (a --trace then runs in a container of the image and needs a Docker eng
   -o, --output DIR          where the bundle goes (a new or empty directory)
   --from-image IMAGE        a \`docker save\` archive, an OCI layout directory or archive, or an
                             image name of the Docker engine DOCKER_HOST names
-  --layout rootfs|portable  files at their paths (default), or a relocatable bundle with launchers
+  --layout NAME             ${LAYOUT_NAMES}: files at their paths (rootfs, the default), or
+                            a relocatable bundle with launchers (portable)
   --prefix DIR              with --layout portable: where the bundle goes inside OUT
   --trace CMD               run CMD under the tracer, keep every file it touches (repeatable;
                             shell form, or a JSON array for exec form)
