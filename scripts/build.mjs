@@ -42,7 +42,7 @@ try {
   await build({ ...common, banner, entryPoints: ["frontend/assemble/times-main.ts"], outfile: "dist/sidebundle-times.mjs" });
   // The single-file op's program, which writes a --layout=single-file bundle (frontend/single/).
   await build({ ...common, banner, entryPoints: ["frontend/single/main.ts"], outfile: "dist/sidebundle-single.mjs" });
-  await build({ ...common, banner: { js: "#!/usr/bin/env node\n" + banner.js }, entryPoints: ["frontend/cli.ts"], outfile: "dist/sidebundle.js" });
+  await build({ ...common, banner: { js: "#!/usr/bin/env node\n" + banner.js }, entryPoints: ["frontend/cli/main.ts"], outfile: "dist/sidebundle.js" });
   chmodSync("dist/sidebundle.js", 0o755);
 } catch (error) {
   // esbuild has already printed the errors it found.

@@ -28,7 +28,8 @@ export interface PortableOptions {
   platform: Platform;
 }
 
-const PACK_LIST = "/.sidebundle-pack.list";
+/** The packer's list, written at the tree's root and left out of the layout. */
+export const PACK_LIST = "/.sidebundle-pack.list";
 const TOP_LEVEL = ["bin", "data", "launch", "manifest.lock", "payload"];
 
 export function assemblePortable(source: State, plan: Plan, opts: PortableOptions, op: OpOptions): State {
@@ -76,7 +77,7 @@ function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActi
  * out of the payload. A data file has one mode, so a file whose content is already stored with
  * another mode stays a plain copy.
  */
-function packList(plan: Plan, digests: ReadonlyMap<string, string>): Uint8Array {
+export function packList(plan: Plan, digests: ReadonlyMap<string, string>): Uint8Array {
   const modes = new Map<string, number>();
   const list: string[] = [];
   for (const e of plan.entries) {
@@ -102,7 +103,7 @@ function leavesRoot(path: string, target: string): boolean {
 }
 
 /** The launcher's configuration (tracer-static/README.md): key=value lines. */
-function launchConfig(spec: LaunchSpec): string {
+export function launchConfig(spec: LaunchSpec): string {
   const lines = [
     ...(spec.loader ? [`loader=${spec.loader}`] : []),
     ...spec.libraryPath.map((dir) => `library-path=${dir}`),

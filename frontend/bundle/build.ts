@@ -12,6 +12,7 @@ import type { Gateway } from "../gateway/client.js";
 import { FrontendError } from "../gateway/errors.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import type { Result } from "../gateway/types.js";
+import { DEFAULT_LIMIT_MS, sourceDateEpoch } from "./layout-inputs.js";
 import { dispatchBundle, type Bundle, type BundleContext, type Progress } from "./dispatch.js";
 import { platformId, stagePlatforms, targetPlatforms, unique, workerPlatform } from "./platform.js";
 import { neededBundles, reachableStages, targetStage, type NeededBundle } from "./stages.js";
@@ -163,8 +164,6 @@ function imageConfig(ctx: BundleContext, ins: Instruction, env: string[]): strin
   return Buffer.from(JSON.stringify(config)).toString("base64");
 }
 
-/** How long a --trace or --test may run, unless its own flag says otherwise: nothing hangs. */
-const DEFAULT_LIMIT_MS = 10 * 60_000;
 const LIMIT_ARG = "SIDEBUNDLE_TIMEOUT";
 
 /** The default limit, or `--build-arg SIDEBUNDLE_TIMEOUT=<duration>`. */
@@ -178,17 +177,14 @@ function commandLimit(df: Dockerfile, first: Instruction, opts: FrontendOptions)
   }
 }
 
-/** The last second an image config's RFC 3339 time can hold (year 9999), as BuildKit's encoder. */
-const LAST_EPOCH = 253_402_300_799n;
-
 /**
  * SOURCE_DATE_EPOCH in nanoseconds, when it is given; a value the builtin frontend would fail on
  * is an error now.
  */
 function epoch(opts: FrontendOptions): bigint | undefined {
-  const value = opts["build-arg:SOURCE_DATE_EPOCH"];
-  if (value === undefined || value === "") return undefined;
-  if (!/^\d+$/.test(value)) throw new FrontendError(`SOURCE_DATE_EPOCH=${value} is not a number of seconds since 1970`);
-  if (BigInt(value) > LAST_EPOCH) throw new FrontendError(`SOURCE_DATE_EPOCH=${value} is after the year 9999, which an image's creation time cannot hold`);
-  return BigInt(value) * 1_000_000_000n;
+  try {
+    return sourceDateEpoch(opts["build-arg:SOURCE_DATE_EPOCH"]);
+  } catch (err) {
+    throw new FrontendError((err as Error).message);
+  }
 }

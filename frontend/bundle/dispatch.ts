@@ -1,28 +1,25 @@
 // One BUNDLE instruction, end to end: solve the source, trace, compute the closure, assemble.
 // Every op carries the BUNDLE's lines, so a failure in any of them shows the user's line.
-import { basename } from "node:path";
 import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform, type State } from "../../llb/index.js";
-import { describeWarning, type Plan } from "../closure/index.js";
-import { formatDuration, type BundleSpec, type Command } from "../dockerfile/bundle-spec.js";
+import type { BundleSpec, Command } from "../dockerfile/bundle-spec.js";
 import type { Overrides } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
 import { assemble } from "../assemble/assemble.js";
-import { fileInTheWay } from "../assemble/dirs.js";
-import { manifest } from "../assemble/manifest.js";
 import { assemblePortable } from "../assemble/portable.js";
 import { assembleSingle } from "../assemble/single.js";
+import { bundleWarnings, dirsInTheWay, launcherNames, layoutInputs, resolveRequest, traceFailure } from "./layout-inputs.js";
 import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import { frontendImage } from "../gateway/metadata.js";
 import { readResolution, resolveRun } from "../resolve/resolve-run.js";
-import type { Resolved, TraceFailure } from "../resolve/resolution.js";
+import type { Resolved } from "../resolve/resolution.js";
 import { RefFS } from "../source/ref-fs.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
 import { numericUser } from "../source/user.js";
 import { OWN_DIRS, RESULT_DIR, STDERR_TAIL } from "../trace/tools.js";
 import { traceRun } from "../trace/trace-run.js";
-import { ending, failureReport, missingFiles, passed, payloadRoot, readOutcome, testRun } from "../verify/test-run.js";
+import { failureReport, missingFiles, passed, payloadRoot, readOutcome, testRun } from "../verify/test-run.js";
 
 export interface BundleContext {
   gw: Gateway;
@@ -51,7 +48,7 @@ export interface Bundle {
 
 export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec: BundleSpec, progress: Progress): Promise<Bundle> {
   const { gw, df } = ctx;
-  const launchNames = spec.layout !== "rootfs" ? launcherNames(df, ins, spec) : undefined;
+  if (spec.layout !== "rootfs") userError(ctx, ins, () => launcherNames(spec));
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(ctx.label, spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
@@ -60,15 +57,15 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
     throw errorAt(ctx.df, ins, err.message);
   });
   const resolved = await resolve(ctx, ins, spec, src, image, traces, steps.next("resolve closure"));
-  checkDirs(ctx, ins, spec, resolved.plan);
+  const inTheWay = dirsInTheWay(spec, resolved.plan);
+  if (inTheWay) throw errorAt(ctx.df, ins, `BUNDLE: ${inTheWay}`);
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
-  const { output, bundle } = assembleLayout(ctx, spec, src, image, resolved, launchNames, op);
+  const { output, bundle } = assembleLayout(ctx, ins, spec, src, image, resolved, op);
   const def = output.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
-  const untraced = resolved.untraced ? [`tracing is unavailable here (${resolved.untraced}): the bundle holds what static analysis finds; add what the programs load at run time with --include`] : [];
-  await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings.map(describeWarning)]);
+  await warn(ctx, ins, def, bundleWarnings(resolved));
   const user = spec.tests.length ? await testUser(ctx, ins, src) : undefined;
   for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
   return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
@@ -87,15 +84,6 @@ async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src:
   throw errorAt(ctx.df, ins, `BUNDLE: ${failureReport(cmd, spec, outcome, missing, limit)}`);
 }
 
-/** The directories --mkdir and --install-to make must not be files of the bundle. */
-function checkDirs(ctx: BundleContext, ins: Instruction, spec: BundleSpec, plan: Plan): void {
-  const dirs = [...spec.mkdir.map((d) => ({ flag: "--mkdir", dir: d.path })), ...(spec.installTo ? [{ flag: "--install-to", dir: spec.installTo }] : [])];
-  for (const { flag, dir } of dirs) {
-    const file = fileInTheWay(plan, dir);
-    if (file) throw errorAt(ctx.df, ins, `BUNDLE: ${flag}=${dir}: ${file} is a file of the bundle, not a directory`);
-  }
-}
-
 /** The stage's USER as `uid:gid`, resolved in the source (the bundle may have no /etc/passwd). */
 async function testUser(ctx: BundleContext, ins: Instruction, src: Source): Promise<string | undefined> {
   if (!src.config.User) return undefined;
@@ -105,31 +93,8 @@ async function testUser(ctx: BundleContext, ins: Instruction, src: Source): Prom
   return `${user.uid}:${user.gid}`;
 }
 
-/** Each entry's launcher is bin/<its name>, so no two entries may share one. */
-function launcherNames(df: Dockerfile, ins: Instruction, spec: BundleSpec): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const entry of spec.entries) {
-    const name = basename(entry);
-    if ([...names.values()].includes(name)) throw errorAt(df, ins, `BUNDLE: two entries are named ${name}; a ${spec.layout} bundle has one bin/${name}`);
-    names.set(entry, name);
-  }
-  return names;
-}
-
 async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, image: State, traces: State[], op: OpOptions): Promise<Resolved> {
-  const request = {
-    entries: spec.entries,
-    env: envRecord(src.config.Env),
-    include: spec.include,
-    exclude: spec.exclude,
-    allowGpuLibs: spec.allowGpuLibs,
-    skipRules: spec.skipRules,
-    strict: spec.strict,
-    ignore: OWN_DIRS,
-    launchers: spec.layout !== "rootfs",
-    baseDirs: spec.layout === "rootfs",
-    traceTimeoutKeeps: spec.traceTimeout !== undefined,
-  };
+  const request = resolveRequest(spec, envRecord(src.config.Env), OWN_DIRS);
   const resolution = await readResolution(ctx.gw, resolveRun({ image, source: src.state, traces, request }, op));
   if ("error" in resolution) throw errorAt(ctx.df, ins, `BUNDLE: ${resolution.error}`);
   if ("traceFailed" in resolution) {
@@ -140,37 +105,31 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
   return resolution;
 }
 
-/** A failed --trace, named by the user's command and quoting the end of its stderr. */
-function traceFailure(spec: BundleSpec, f: TraceFailure, stderr: string, limit: number): string {
-  const cmd = `--trace "${spec.traces[f.trace].text}"`;
-  if (f.timedOut) {
-    return `${cmd} did not finish within ${formatDuration(limit)}; a command that runs on (a server) needs --trace-timeout=<duration>, which stops it then and keeps what it touched`;
-  }
-  return `${cmd} exited with status ${f.status}${stderr ? `; its error output ended with ${JSON.stringify(ending(stderr))}` : ""}`;
-}
-
 /**
  * The BUNDLE's result (`output`) and the bundle --test runs in: the same but for a single file,
  * whose tests run in the portable bundle it carries.
  */
-function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, image: State, resolved: Resolved, launchNames: Map<string, string> | undefined, op: OpOptions): { output: State; bundle: State } {
-  const { plan } = resolved;
-  // What the bundle adds is dated SOURCE_DATE_EPOCH (else 0); nothing is later than it.
-  const times = { own: ctx.epoch ?? 0n, clamp: ctx.epoch };
-  const digests = new Map(Object.entries(resolved.digests));
-  const sourceDateEpoch = ctx.epoch === undefined ? undefined : Number(ctx.epoch / 1_000_000_000n);
-  const text = manifest(plan, digests, { source: spec.from, entries: spec.entries, sourceDateEpoch });
-  if (!launchNames) {
-    const installTo = spec.installTo ? { dir: spec.installTo, entries: installed(spec.entries, plan) } : undefined;
-    const bundle = assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, times, image }, op);
+function assembleLayout(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, image: State, resolved: Resolved, op: OpOptions): { output: State; bundle: State } {
+  const inputs = userError(ctx, ins, () => layoutInputs(spec, resolved, ctx.epoch));
+  const { manifest, times } = inputs;
+  if (spec.layout === "rootfs") {
+    const bundle = assemble(src.state, resolved.plan, { manifest, mkdir: spec.mkdir, installTo: inputs.installTo, times, image }, op);
     return { output: bundle, bundle };
   }
-  const launches = new Map(Object.entries(resolved.launches ?? {}).map(([entry, launch]) => [launchNames.get(entry)!, launch]));
   const single = spec.layout === "single-file";
-  const options = { manifest: text, digests, launches, mkdir: spec.mkdir, prefix: single ? "/" : spec.prefix, times, image, platform: ctx.platform };
-  const bundle = assemblePortable(src.state, plan, options, single ? { ...op, customName: `${op.customName} (portable)` } : op);
+  const options = { manifest, digests: inputs.digests, launches: inputs.launches, mkdir: spec.mkdir, prefix: single ? "/" : spec.prefix, times, image, platform: ctx.platform };
+  const bundle = assemblePortable(src.state, resolved.plan, options, single ? { ...op, customName: `${op.customName} (portable)` } : op);
   if (!single) return { output: bundle, bundle };
-  return { output: assembleSingle(bundle, { names: [...launchNames.values()], prefix: spec.prefix, own: times.own, image }, op), bundle };
+  return { output: assembleSingle(bundle, { names: [...launcherNames(spec).values()], prefix: spec.prefix, own: times.own, image }, op), bundle };
+}
+
+/** A BUNDLE mistake found by a shared helper, at the BUNDLE's line. */
+function userError<T>(ctx: BundleContext, ins: Instruction, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw errorAt(ctx.df, ins, `BUNDLE: ${(err as Error).message}`);
+  }
 }
 
 /** Warnings are attached to the assemble vertex, which the client has just seen. */
@@ -184,18 +143,6 @@ async function warn(ctx: BundleContext, ins: Instruction, def: Definition, warni
       ranges: [{ start: { line: ins.startLine }, end: { line: ins.endLine } }],
     });
   }
-}
-
-/**
- * --install-to copies each entry under its own name (python3, not the python3.11 it links to),
- * from the path the entry was found at: the plan's first entry path with that name.
- */
-function installed(entries: string[], plan: Plan): { name: string; from: string }[] {
-  const located = plan.entries.filter((e) => e.kind !== "dir" && e.reasons.some((r) => r.kind === "entry"));
-  return entries.map((entry) => {
-    const name = basename(entry);
-    return { name, from: entry.startsWith("/") ? entry : (located.find((e) => basename(e.path) === name)?.path ?? entry) };
-  });
 }
 
 /** A stage's name as --no-cache-filter knows it: unnamed stages are stage-<index>. */

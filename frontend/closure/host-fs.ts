@@ -56,7 +56,11 @@ function fileType(stats: Stats): FileType {
   return "other";
 }
 
+/**
+ * Whether a path is absent for this reader: the CLI run by a user may meet directories it may
+ * not search (root's home on its PATH), which the user's own programs cannot use either.
+ */
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
-  return code === "ENOENT" || code === "ENOTDIR";
+  return code === "ENOENT" || code === "ENOTDIR" || code === "EACCES";
 }

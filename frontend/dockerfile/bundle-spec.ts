@@ -78,13 +78,19 @@ const BOOLEAN: Record<string, (spec: BundleSpec) => void> = {
 
 export function parseBundle(df: Dockerfile, ins: Instruction): BundleSpec {
   try {
-    return parseWords(shellWords(ins.args, df.escape));
+    return parseBundleWords(shellWords(ins.args, df.escape));
   } catch (err) {
     throw errorAt(df, ins, `BUNDLE: ${(err as Error).message}`);
   }
 }
 
-function parseWords(words: string[]): BundleSpec {
+/** Whether BUNDLE's flag `--<name>` takes a value, takes none, or is not a BUNDLE flag. */
+export function bundleFlagKind(name: string): "valued" | "boolean" | undefined {
+  return Object.hasOwn(VALUED, name) ? "valued" : Object.hasOwn(BOOLEAN, name) ? "boolean" : undefined;
+}
+
+/** BUNDLE's words (`--flag=value`, `--flag`, entries) as a spec; a mistake throws its one-line message. */
+export function parseBundleWords(words: string[]): BundleSpec {
   const spec: BundleSpec = {
     from: "", entries: [], traces: [], traceEnv: [], include: [], exclude: [], mkdir: [], tests: [],
     strict: false, allowGpuLibs: false, skipRules: [], env: "inherit", layout: "rootfs", prefix: "/",

@@ -1,6 +1,7 @@
 // The static tools that run inside users' rootfs (the tracer), shipped beside the frontend
 // bundle and handed to BuildKit as a small scratch state that exec ops mount read-only.
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { FileActions, State, type Network, type OpOptions, type Platform } from "../../llb/index.js";
 
 export const TOOLS_DIR = "/.sidebundle-tools";
@@ -23,9 +24,14 @@ const STDIN_FILE = `${TOOLS_DIR}/stdin`;
 
 const binaries = new Map<string, Buffer>();
 
+/** Where a static tool is: beside the bundled program (dist/), which scripts/build.mjs writes. */
+export function toolPath(name: string): string {
+  return fileURLToPath(new URL(`./${name}`, import.meta.url));
+}
+
 function binary(name: string): Buffer {
   let bytes = binaries.get(name);
-  if (!bytes) binaries.set(name, (bytes = readFileSync(new URL(`./${name}`, import.meta.url))));
+  if (!bytes) binaries.set(name, (bytes = readFileSync(toolPath(name))));
   return bytes;
 }
 

@@ -10,14 +10,11 @@ import { runTraced } from "./tools.js";
  * stopped then is a success: what it touched is kept), else for at most `limit` milliseconds.
  */
 export function traceRun(src: Source, spec: BundleSpec, cmd: Command, limit: number, platform: Platform, op: OpOptions): State {
-  // Without ptrace (QEMU, Yama scope 3) the log says why, and the bundle falls back to static
-  // analysis. The status is in the log: the resolve step reports a failure with the user's command.
-  const tracerArgs = ["--unavailable-ok", "--exit-zero", "--timeout", `${spec.traceTimeout ?? limit}ms`];
   return runTraced(
     {
       root: src.state,
       argv: cmd.argv,
-      tracerArgs,
+      tracerArgs: traceOptions(spec, limit),
       stdin: spec.traceStdin,
       env: [...(src.config.Env ?? []), ...spec.traceEnv],
       cwd: spec.traceWorkdir ?? (src.config.WorkingDir || "/"),
@@ -26,4 +23,13 @@ export function traceRun(src: Source, spec: BundleSpec, cmd: Command, limit: num
     },
     op,
   );
+}
+
+/**
+ * The tracer's options for a --trace, wherever it runs. Without ptrace (QEMU, Yama scope 3) the
+ * log says why, and the bundle falls back to static analysis. The status is in the log: the
+ * resolve step reports a failure with the user's command.
+ */
+export function traceOptions(spec: BundleSpec, limit: number): string[] {
+  return ["--unavailable-ok", "--exit-zero", "--timeout", `${spec.traceTimeout ?? limit}ms`];
 }

@@ -14,7 +14,7 @@ beforeAll(async () => {
   root = debianRootfs();
   cli = `${mkdtempSync(`${tmpdir()}/closure-cli-`)}/sidebundle.js`;
   const banner = "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
-  await build({ entryPoints: ["frontend/cli.ts"], outfile: cli, bundle: true, platform: "node", format: "esm", banner: { js: banner }, logLevel: "warning" });
+  await build({ entryPoints: ["frontend/cli/main.ts"], outfile: cli, bundle: true, platform: "node", format: "esm", banner: { js: banner }, logLevel: "warning" });
 });
 
 const sidebundle = (...args: string[]) => spawnSync("node", [cli, ...args], { encoding: "utf8" });
@@ -50,7 +50,9 @@ describe("sidebundle closure", () => {
     const run = sidebundle("closure", "--root", root, "no-such-program");
     expect(run.status).toBe(1);
     expect(run.stderr).toBe("sidebundle: entry no-such-program is not an executable file on the source's PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)\n");
-    expect(sidebundle("frobnicate").stderr).toMatch(/^sidebundle: usage: sidebundle closure --root DIR/);
-    expect(sidebundle("closure", "--root", root, "--env", "PATH", "ls").stderr).toBe('sidebundle: --env expects NAME=VALUE, got "PATH"\n');
+    // Usage mistakes exit 2.
+    expect(sidebundle("frobnicate")).toMatchObject({ status: 2, stderr: 'sidebundle: unknown command "frobnicate" (sidebundle --help)\n' });
+    expect(sidebundle("closure", "--root", root, "--env", "PATH", "ls")).toMatchObject({ status: 2, stderr: 'sidebundle: --env expects NAME=VALUE, got "PATH" (sidebundle --help)\n' });
+    expect(sidebundle("closure", "ls")).toMatchObject({ status: 2, stderr: "sidebundle: closure needs --root DIR and at least one ENTRY (sidebundle --help)\n" });
   });
 });

@@ -1,19 +1,19 @@
-// The `sidebundle` debugging CLI: computes the closure plan over a host directory.
+// `sidebundle closure`, for debugging: the closure plan over a root directory, with reasons.
 //   sidebundle closure --root DIR [--trace FILE] [--include GLOB]... [--exclude GLOB]...
 //                      [--env K=V]... [--whole-trace] [--allow-gpu-libs] [--skip-rule NAME]... [--json] ENTRY...
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { computeClosure, describeReason, describeWarning, HostFS, parseTraceLines, type Plan } from "./closure/index.js";
-import { readLog } from "./resolve/resolution.js";
+import { computeClosure, describeReason, describeWarning, HostFS, parseTraceLines, type Plan } from "../closure/index.js";
+import { readLog } from "../resolve/resolution.js";
+import { UsageError } from "./errors.js";
 
-const USAGE =
+export const CLOSURE_USAGE =
   "usage: sidebundle closure --root DIR [--trace FILE] [--include GLOB]... [--exclude GLOB]... " +
   "[--env K=V]... [--whole-trace] [--allow-gpu-libs] [--skip-rule NAME]... [--json] ENTRY...";
 
-async function main(argv: string[]): Promise<void> {
-  if (argv[0] !== "closure") throw new Error(USAGE);
+export async function closureCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
-    args: argv.slice(1),
+    args: argv,
     allowPositionals: true,
     options: {
       root: { type: "string" },
@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<void> {
       json: { type: "boolean", default: false },
     },
   });
-  if (!values.root || positionals.length === 0) throw new Error(USAGE);
+  if (!values.root || positionals.length === 0) throw new UsageError("closure needs --root DIR and at least one ENTRY");
   const plan = await computeClosure(new HostFS(resolve(values.root)), {
     entries: positionals,
     env: Object.fromEntries(values.env.map(envPair)),
@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<void> {
 
 function envPair(pair: string): [string, string] {
   const equals = pair.indexOf("=");
-  if (equals <= 0) throw new Error(`--env expects NAME=VALUE, got ${JSON.stringify(pair)}`);
+  if (equals <= 0) throw new UsageError(`--env expects NAME=VALUE, got ${JSON.stringify(pair)}`);
   return [pair.slice(0, equals), pair.slice(equals + 1)];
 }
 
@@ -56,8 +56,3 @@ function table(plan: Plan): string {
   const warnings = plan.warnings.map((w) => `warning: ${describeWarning(w)}`);
   return [...rows, ...warnings, `${plan.entries.length} entries, ${plan.warnings.length} warnings`].join("\n") + "\n";
 }
-
-main(process.argv.slice(2)).catch((error: Error) => {
-  process.stderr.write(`sidebundle: ${error.message}\n`);
-  process.exitCode = 1;
-});
