@@ -17,6 +17,7 @@ import { frontendImage } from "../gateway/metadata.js";
 import { readResolution, resolveRun } from "../resolve/resolve-run.js";
 import type { Resolved, TraceFailure } from "../resolve/resolution.js";
 import { RefFS } from "../source/ref-fs.js";
+import { hasTool, LAUNCHER, platformName, toolPlatforms } from "../trace/tools.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
 import { numericUser } from "../source/user.js";
 import { OWN_DIRS, RESULT_DIR, STDERR_TAIL } from "../trace/tools.js";
@@ -48,7 +49,7 @@ export interface Bundle {
 
 export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec: BundleSpec, progress: Progress): Promise<Bundle> {
   const { gw, df } = ctx;
-  const launchNames = spec.layout === "portable" ? launcherNames(df, ins, spec) : undefined;
+  const launchNames = spec.layout === "portable" ? launcherNames(df, ins, spec, ctx.platform) : undefined;
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
@@ -103,7 +104,11 @@ async function testUser(ctx: BundleContext, ins: Instruction, src: Source): Prom
 }
 
 /** Each entry's launcher is bin/<its name>, so no two entries may share one. */
-function launcherNames(df: Dockerfile, ins: Instruction, spec: BundleSpec): Map<string, string> {
+function launcherNames(df: Dockerfile, ins: Instruction, spec: BundleSpec, platform: Platform): Map<string, string> {
+  if (!hasTool(LAUNCHER, platform)) {
+    const has = toolPlatforms(LAUNCHER).join(", ") || "none";
+    throw errorAt(df, ins, `BUNDLE: this frontend image has no portable launcher for ${platformName(platform)} (it has: ${has})`);
+  }
   const names = new Map<string, string>();
   for (const entry of spec.entries) {
     const name = basename(entry);

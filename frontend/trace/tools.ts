@@ -1,6 +1,7 @@
 // The static tools that run inside users' rootfs (the tracer), shipped beside the frontend
 // bundle and handed to BuildKit as a small scratch state that exec ops mount read-only.
-import { readFileSync } from "node:fs";
+// The image carries them for every platform it supports, in tools/<os>_<arch>/ (scripts/image.sh).
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { FileActions, State, type Network, type OpOptions, type Platform } from "../../llb/index.js";
 
 export const TOOLS_DIR = "/.sidebundle-tools";
@@ -19,20 +20,55 @@ export function isUnder(path: string, dirs: readonly string[]): boolean {
 }
 
 const TRACER = `${TOOLS_DIR}/sidebundle-trace`;
+/** The portable bundle's launcher (assemble/portable.ts). */
+export const LAUNCHER = "sidebundle-launch";
 const STDIN_FILE = `${TOOLS_DIR}/stdin`;
+
+const NODE_ARCHES: Record<string, string> = { x64: "amd64", arm64: "arm64", ia32: "386" };
+
+/**
+ * The platform of the tools that run in the build (the tracer, the packer, --test's shell): this
+ * frontend's own, which BuildKit chose for the worker, so they run natively. A foreign platform's
+ * program runs under the emulator, which the tracer traces. What goes into a bundle (the portable
+ * launcher) is the target platform's.
+ */
+export const WORKER: Platform = { OS: "linux", Architecture: NODE_ARCHES[process.arch] ?? process.arch };
 
 const binaries = new Map<string, Buffer>();
 
-function binary(name: string): Buffer {
-  let bytes = binaries.get(name);
-  if (!bytes) binaries.set(name, (bytes = readFileSync(new URL(`./${name}`, import.meta.url))));
+const TOOLS = new URL("./tools/", import.meta.url);
+
+/** "linux/arm64/v8": the platform as --platform names it. */
+export function platformName(p: Platform): string {
+  return [p.OS, p.Architecture, ...(p.Variant ? [p.Variant] : [])].join("/");
+}
+
+function toolPath(name: string, platform: Platform): URL {
+  return new URL(`./${platformName(platform).replaceAll("/", "_")}/${name}`, TOOLS);
+}
+
+/** Whether this image has a tool for a platform. */
+export function hasTool(name: string, platform: Platform): boolean {
+  return existsSync(toolPath(name, platform));
+}
+
+/** The platforms this image has a tool for, as --platform names them. */
+export function toolPlatforms(name: string): string[] {
+  const dirs = existsSync(TOOLS) ? readdirSync(TOOLS) : [];
+  return dirs.filter((dir) => existsSync(new URL(`./${dir}/${name}`, TOOLS))).map((dir) => dir.replaceAll("_", "/"));
+}
+
+function binary(name: string, platform: Platform): Buffer {
+  const path = toolPath(name, platform);
+  let bytes = binaries.get(path.href);
+  if (!bytes) binaries.set(path.href, (bytes = readFileSync(path)));
   return bytes;
 }
 
-/** Static tools (e.g. sidebundle-trace) on scratch, plus files such as a command's stdin. */
-export function toolsState(tools: string[], files: Record<string, string> = {}): State {
+/** Static tools (e.g. sidebundle-trace) of a platform on scratch, plus files such as a command's stdin. */
+export function toolsState(tools: string[], files: Record<string, string> = {}, platform: Platform = WORKER): State {
   let actions = FileActions.empty();
-  for (const name of tools) actions = actions.mkfile(`/${name}`, 0o755, binary(name), { timestamp: 0n });
+  for (const name of tools) actions = actions.mkfile(`/${name}`, 0o755, binary(name, platform), { timestamp: 0n });
   for (const [name, text] of Object.entries(files)) actions = actions.mkfile(`/${name}`, 0o644, text, { timestamp: 0n });
   return State.scratch().file(actions, { customName: "[internal] sidebundle: tools" });
 }
