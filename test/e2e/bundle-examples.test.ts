@@ -117,3 +117,25 @@ describe("examples/server", () => {
     }
   });
 });
+
+describe("examples/busybox-glibc", () => {
+  it("is a base image whose busybox applets and a glibc C++ program run like in their fat stages", async () => {
+    const [image, fat, compile] = await Promise.all([buildExample("busybox-glibc"), buildExample("busybox-glibc", "build"), buildExample("busybox-glibc", "compile")]);
+    sizes["busybox-glibc"] = { bundle: await imageSize(image), fat: await imageSize(fat) };
+    const sh = (tag: string, script: string) => runImage(tag, ["/bin/sh", "-c"], { args: [script] });
+    // The traced applets, then untraced ones: another time zone, sort, NSS's passwd lookup, md5sum.
+    const scripts = ["echo b a | sed s/a/c/", "TZ=Asia/Tokyo date -d @0 +%H:%M%z; printf '3\\n10\\n2\\n' | sort -n | xargs; id -un; echo x | md5sum; busybox | head -n 1"];
+    for (const script of scripts) {
+      const [expected, actual] = [await sh(fat, script), await sh(image, script)];
+      expect(expected.stdout.length).toBeGreaterThan(0);
+      expect({ code: actual.code, stdout: actual.stdout }).toEqual({ code: expected.code, stdout: expected.stdout });
+    }
+    // The program copied into the base: libstdc++ (with an exception), libgcc_s, libm, libz.
+    for (const args of [[], ["oops"]]) {
+      const expected = await runImage(compile, ["/hello"], { args });
+      expect(expected.stdout).toMatch(/^(hello from C\+\+, zlib [\d.]+, sqrt\(2\) = 1\.41421|caught: oops)\n$/);
+      expect(await runImage(image, ["/usr/local/bin/hello"], { args })).toMatchObject({ code: 0, stdout: expected.stdout });
+    }
+    expect(sizes["busybox-glibc"].bundle).toBeLessThan(sizes["busybox-glibc"].fat / 2);
+  }, 600_000);
+});
