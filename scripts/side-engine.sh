@@ -82,6 +82,9 @@ start() {
 }
 
 start
-# The frontend image changes with every build of it: always copy the current one.
-docker save sidebundle/frontend debian:bookworm-slim | side load -q >/dev/null
+# The frontend image changes with every build of it: always copy the current one. The base image
+# only when missing: on the containerd engine it becomes an index (scripts/multiplatform-base.sh).
+images=(sidebundle/frontend)
+side image inspect debian:bookworm-slim >/dev/null 2>&1 || images+=(debian:bookworm-slim)
+docker save "${images[@]}" | side load -q >/dev/null
 echo "$SOCKET"
