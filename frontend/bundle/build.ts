@@ -1,9 +1,10 @@
 // A Dockerfile with BUNDLE instructions: each BUNDLE of a stage the target needs becomes a named
 // context holding its bundle, its line a COPY from that context, and the whole file goes to
-// dockerfile.v0 once more. BUNDLEs that do not need each other's stages are solved concurrently.
+// dockerfile.v0 once more. BUNDLEs that do not need each other's stages are solved concurrently,
+// as are the platforms of a multi-platform build.
 import type { Definition } from "../../llb/index.js";
 import { duration } from "../dockerfile/bundle-spec.js";
-import { forwardToDockerfileFrontend } from "../dockerfile/forward.js";
+import { forwardToDockerfileFrontend, type Overrides } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
 import { rewriteBundles } from "../dockerfile/rewrite.js";
@@ -12,7 +13,7 @@ import { FrontendError } from "../gateway/errors.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import type { Result } from "../gateway/types.js";
 import { dispatchBundle, type Bundle, type BundleContext, type Progress } from "./dispatch.js";
-import { targetPlatform } from "./platform.js";
+import { platformId, targetPlatforms } from "./platform.js";
 import { neededBundles, reachableStages, targetStage, type NeededBundle } from "./stages.js";
 
 interface Built {
@@ -30,10 +31,32 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
     throw errorAt(df, bundles[0].ins, "BUNDLE needs BuildKit 0.10 or later (Docker 23.0 or later): this engine has no named build contexts");
   }
   const limit = bundles.length ? commandLimit(df, bundles[0].ins, opts) : DEFAULT_LIMIT_MS;
-  const ctx: BundleContext = { gw, opts, df, platform: targetPlatform(opts.platform, await gw.ping()), epoch: sourceDateEpoch, limit };
+  const platforms = targetPlatforms(opts.platform, await gw.ping());
+  if (platforms.length === 1) {
+    const ctx: BundleContext = { gw, opts, df, platform: platforms[0], epoch: sourceDateEpoch, limit };
+    const final = progress(ctx, source, await buildAll(ctx, source, bundles));
+    return forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
+  }
+  // Each platform's BUNDLEs are built (sources solved, traced, tested) as a build for it alone
+  // would; dockerfile.v0 then builds every platform, each taking its own bundles as named
+  // contexts (context:<name>::<platform>), and returns one result per platform.
+  const each = platforms.map((platform) => {
+    const ctx: BundleContext = { gw, opts: { ...opts, platform: platformId(platform) }, df, platform, epoch: sourceDateEpoch, limit };
+    return { ctx, built: buildAll(ctx, source, bundles) };
+  });
+  const settled = await Promise.allSettled(each.map((e) => e.built));
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed) throw failed.reason;
+  const built = await Promise.all(each.map(async (e) => ({ ctx: e.ctx, built: await e.built })));
+  const final = progressPerPlatform(source, built);
+  return forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
+}
+
+/** Builds the needed BUNDLEs for ctx's platform, each once the BUNDLEs its source needs are built. */
+async function buildAll(ctx: BundleContext, source: DockerfileSource, bundles: NeededBundle[]): Promise<Built[]> {
   const runs = new Map<Instruction, Promise<Built>>();
   for (const [n, needed] of bundles.entries()) {
-    const deps = dependencies(df, bundles, needed);
+    const deps = dependencies(ctx.df, bundles, needed);
     runs.set(
       needed.ins,
       Promise.all(deps.map((d) => runs.get(d.ins)!)).then(async (built) => {
@@ -46,9 +69,7 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
   const settled = await Promise.allSettled(runs.values());
   const failed = settled.find((s) => s.status === "rejected");
   if (failed) throw failed.reason;
-  const built = settled.map((s) => (s as PromiseFulfilledResult<Built>).value);
-  const final = progress(ctx, source, built);
-  return forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
+  return settled.map((s) => (s as PromiseFulfilledResult<Built>).value);
 }
 
 /** The BUNDLEs in the stages this BUNDLE's source stage needs. */
@@ -60,24 +81,54 @@ function dependencies(df: Dockerfile, bundles: NeededBundle[], needed: NeededBun
 
 /** What dockerfile.v0 may see once these BUNDLEs are built: the others are blank lines. */
 function progress(ctx: BundleContext, source: DockerfileSource, built: readonly Built[]): Progress {
+  const overrides = { inputs: {} as Record<string, Definition>, opts: {} as Record<string, string> };
+  const replacements = rewrites(ctx.df, built, built);
+  for (const b of built) addContext(ctx, b, overrides, b.name, `context:${b.name}`, replacements.get(b.needed.ins) === "");
+  return { dockerfile: { ...source, data: rewriteBundles(ctx.df, replacements) }, overrides };
+}
+
+/** The final Dockerfile of a multi-platform build: every platform's bundles, keyed by platform. */
+function progressPerPlatform(source: DockerfileSource, each: { ctx: BundleContext; built: Built[] }[]): Progress {
+  const df = each[0].ctx.df;
+  const all = each.flatMap((e) => e.built);
+  const overrides = { inputs: {} as Record<string, Definition>, opts: {} as Record<string, string> };
+  const replacements = rewrites(df, each[0].built, all);
+  for (const { ctx, built } of each) {
+    const id = platformId(ctx.platform);
+    for (const b of built) {
+      const input = `${b.name}-${id.replaceAll("/", "-")}`;
+      addContext(ctx, b, overrides, input, `context:${b.name}::${id}`, replacements.get(b.needed.ins) === "");
+    }
+  }
+  return { dockerfile: { ...source, data: rewriteBundles(df, replacements) }, overrides };
+}
+
+/**
+ * Each built BUNDLE's line: a COPY from its named context, or, when it starts a FROM scratch stage
+ * and carries ENV (on any platform, `all`), a blank line with the FROM naming the context instead.
+ */
+function rewrites(df: Dockerfile, built: readonly Built[], all: readonly Built[]): Map<Instruction, string> {
   const replacements = new Map<Instruction, string>();
-  const inputs: Record<string, Definition> = {};
-  const contextOpts: Record<string, string> = {};
-  for (const { needed, name, bundle } of built) {
+  for (const { needed, name } of built) {
     const ins = needed.ins;
-    inputs[name] = bundle.def;
-    contextOpts[`context:${name}`] = `input:${name}`;
-    const from = startsStage(ctx.df, ins);
-    if (from && bundle.env) {
-      // The stage starts from the bundle, whose image config carries the source's ENV.
-      contextOpts[`input-metadata:${name}`] = JSON.stringify({ "containerimage.config": imageConfig(ctx, ins, bundle.env) });
+    const from = startsStage(df, ins);
+    if (from && all.some((b) => b.needed.ins === ins && b.bundle.env)) {
       replacements.set(from, `FROM ${from.args.replace(/(^|\s)scratch(\s|$)/i, `$1${name}$2`)}`);
       replacements.set(ins, "");
     } else {
       replacements.set(ins, `COPY --from=${name} / /`);
     }
   }
-  return { dockerfile: { ...source, data: rewriteBundles(ctx.df, replacements) }, overrides: { inputs, opts: contextOpts } };
+  return replacements;
+}
+
+/** The named context carrying one bundle; a stage that starts from it gets the source's ENV. */
+function addContext(ctx: BundleContext, b: Built, overrides: Required<Overrides>, input: string, key: string, startsFrom: boolean): void {
+  overrides.inputs[input] = b.bundle.def;
+  overrides.opts[key] = `input:${input}`;
+  if (!startsFrom) return;
+  // The stage starts from the bundle, whose image config carries the source's ENV.
+  overrides.opts[`input-metadata:${input}`] = JSON.stringify({ "containerimage.config": imageConfig(ctx, b.needed.ins, b.bundle.env ?? []) });
 }
 
 /** The FROM scratch line of the BUNDLE's stage when the BUNDLE is that stage's first instruction. */

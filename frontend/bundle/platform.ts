@@ -1,20 +1,33 @@
-// The one platform a BUNDLE is built for: the `platform` option, else the worker's default.
+// The platforms a BUNDLE is built for: the `platform` option (one or several, comma-separated),
+// else the worker's default.
 import type { Platform } from "../../llb/index.js";
-import { FrontendError } from "../gateway/errors.js";
 import type { Pong } from "../gateway/types.js";
 
 const ARCH_ALIASES: Record<string, string> = { x86_64: "amd64", aarch64: "arm64" };
 
-export function targetPlatform(option: string | undefined, pong: Pong): Platform {
-  if (option?.includes(",")) {
-    throw new FrontendError(`BUNDLE builds one platform at a time; run one build per platform instead of --platform=${option}`);
-  }
+export function targetPlatforms(option: string | undefined, pong: Pong): Platform[] {
   if (!option) {
     const worker = pong.Workers?.[0]?.platforms?.[0];
-    return worker ?? { OS: "linux", Architecture: "amd64" };
+    return [worker ?? { OS: "linux", Architecture: "amd64" }];
   }
-  const [os, arch, variant] = option.split("/");
-  const platform: Platform = { OS: os, Architecture: ARCH_ALIASES[arch] ?? arch };
-  if (variant) platform.Variant = variant;
+  const unique = new Map<string, Platform>();
+  for (const one of option.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const platform = parsePlatform(one);
+    unique.set(platformId(platform), platform);
+  }
+  return [...unique.values()];
+}
+
+function parsePlatform(text: string): Platform {
+  const [os, arch, variant] = text.toLowerCase().split("/");
+  const architecture = ARCH_ALIASES[arch] ?? arch;
+  const platform: Platform = { OS: os, Architecture: architecture };
+  // arm64's v8 is its only variant: BuildKit's normalized form leaves it out.
+  if (variant && !(architecture === "arm64" && variant === "v8")) platform.Variant = variant;
   return platform;
+}
+
+/** os/arch[/variant], as BuildKit names a platform in `refs`, `refs.platforms` and `context:<name>::<id>`. */
+export function platformId(p: Platform): string {
+  return [p.OS, p.Architecture, ...(p.Variant ? [p.Variant] : [])].join("/");
 }

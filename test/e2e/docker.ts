@@ -3,6 +3,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
 import { extract } from "tar-stream";
 
 function dockerHost(): string {
@@ -66,6 +67,14 @@ export async function requireFrontendImage(): Promise<void> {
  */
 export async function containerdEngine(): Promise<NodeJS.ProcessEnv> {
   await requireFrontendImage();
+  const engine = await containerdHost();
+  // debian:bookworm-slim for linux/amd64, linux/arm64 and linux/386 (built once).
+  const base = await runProgram("bash", ["scripts/multiplatform-base.sh"], { env: { ...env, ...engine } });
+  if (base.code !== 0) throw new Error(`scripts/multiplatform-base.sh exited ${base.code}:\n${base.stderr.slice(-2000)}`);
+  return engine;
+}
+
+async function containerdHost(): Promise<NodeJS.ProcessEnv> {
   const driver = await dockerOk(["info", "--format", "{{json .DriverStatus}}"]);
   if (driver.stdout.includes("io.containerd.snapshotter")) return {};
   const out = await runProgram("bash", ["scripts/side-engine.sh", "containerd"], { env });
@@ -84,7 +93,12 @@ export interface TarEntry {
 }
 
 /** The entries of a tar file, sorted by name, with content digests. */
-export async function tarEntries(file: string): Promise<TarEntry[]> {
+export function tarEntries(file: string): Promise<TarEntry[]> {
+  return tarStreamEntries(createReadStream(file));
+}
+
+/** The entries of a tar stream, sorted by name, with content digests. */
+export async function tarStreamEntries(input: Readable): Promise<TarEntry[]> {
   const entries: TarEntry[] = [];
   const ex = extract();
   ex.on("entry", (header, stream, next) => {
@@ -107,7 +121,7 @@ export async function tarEntries(file: string): Promise<TarEntry[]> {
   await new Promise<void>((resolve, reject) => {
     ex.on("finish", resolve);
     ex.on("error", reject);
-    createReadStream(file).pipe(ex);
+    input.pipe(ex);
   });
   return entries.sort((a, b) => a.name.localeCompare(b.name));
 }
