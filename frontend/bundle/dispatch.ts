@@ -17,7 +17,8 @@ import { frontendImage } from "../gateway/metadata.js";
 import { readResolution, resolveRun } from "../resolve/resolve-run.js";
 import type { Resolved, TraceFailure } from "../resolve/resolution.js";
 import { RefFS } from "../source/ref-fs.js";
-import { hasTool, LAUNCHER, platformName, toolPlatforms } from "../trace/tools.js";
+import { hasTool, LAUNCHER, toolPlatforms } from "../trace/tools.js";
+import { platformId } from "./platform.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
 import { numericUser } from "../source/user.js";
 import { OWN_DIRS, RESULT_DIR, STDERR_TAIL } from "../trace/tools.js";
@@ -107,7 +108,7 @@ async function testUser(ctx: BundleContext, ins: Instruction, src: Source): Prom
 function launcherNames(df: Dockerfile, ins: Instruction, spec: BundleSpec, platform: Platform): Map<string, string> {
   if (!hasTool(LAUNCHER, platform)) {
     const has = toolPlatforms(LAUNCHER).join(", ") || "none";
-    throw errorAt(df, ins, `BUNDLE: this frontend image has no portable launcher for ${platformName(platform)} (it has: ${has})`);
+    throw errorAt(df, ins, `BUNDLE: this frontend image has no portable launcher for ${platformId(platform)} (it has: ${has})`);
   }
   const names = new Map<string, string>();
   for (const entry of spec.entries) {

@@ -3,6 +3,7 @@
 // The image carries them for every platform it supports, in tools/<os>_<arch>/ (scripts/image.sh).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { FileActions, State, type Network, type OpOptions, type Platform } from "../../llb/index.js";
+import { platformId } from "../bundle/platform.js";
 
 export const TOOLS_DIR = "/.sidebundle-tools";
 /** Where a tool run writes what the frontend reads back. */
@@ -38,13 +39,8 @@ const binaries = new Map<string, Buffer>();
 
 const TOOLS = new URL("./tools/", import.meta.url);
 
-/** "linux/arm64/v8": the platform as --platform names it. */
-export function platformName(p: Platform): string {
-  return [p.OS, p.Architecture, ...(p.Variant ? [p.Variant] : [])].join("/");
-}
-
 function toolPath(name: string, platform: Platform): URL {
-  return new URL(`./${platformName(platform).replaceAll("/", "_")}/${name}`, TOOLS);
+  return new URL(`./${platformId(platform).replaceAll("/", "_")}/${name}`, TOOLS);
 }
 
 /** Whether this image has a tool for a platform. */
