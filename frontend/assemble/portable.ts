@@ -8,7 +8,7 @@
 import { posix } from "node:path";
 import { FileActions, State, type OpOptions, type Platform } from "../../llb/index.js";
 import type { LaunchSpec, Plan } from "../closure/index.js";
-import { TOOLS_DIR, toolsState } from "../trace/tools.js";
+import { LAUNCHER, TOOLS_DIR, toolsState } from "../trace/tools.js";
 import { pathBytes, pathComponents } from "../closure/fs.js";
 import { includePattern, plannedDirs } from "./assemble.js";
 import { stampRun, type Times } from "./times.js";
@@ -53,7 +53,8 @@ export function assemblePortable(source: State, plan: Plan, opts: PortableOption
 }
 
 function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActions {
-  const launcher = toolsState(["sidebundle-launch"]);
+  // The launcher runs where the bundle runs: the target platform's (dispatch checks there is one).
+  const launcher = toolsState([LAUNCHER], {}, opts.platform);
   let actions = FileActions.empty();
   for (const e of plannedDirs(plan)) actions = actions.mkdir(`/payload${e.path}`, e.mode, { parents: true });
   const kept = plan.entries.filter((e) => e.kind !== "dir");
@@ -66,7 +67,7 @@ function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActi
   const timestamp = opts.times.own;
   for (const [name, spec] of opts.launches) {
     actions = actions
-      .copy(launcher, "/sidebundle-launch", `/bin/${name}`, { timestamp })
+      .copy(launcher, `/${LAUNCHER}`, `/bin/${name}`, { timestamp })
       .mkfile(`/launch/${name}`, 0o644, launchConfig(spec), { timestamp });
   }
   return actions.mkfile("/manifest.lock", 0o644, opts.manifest, { timestamp }).mkfile(PACK_LIST, 0o644, packList(plan, opts.digests));

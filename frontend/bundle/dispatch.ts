@@ -15,9 +15,10 @@ import { frontendImage } from "../gateway/metadata.js";
 import { readResolution, resolveRun } from "../resolve/resolve-run.js";
 import type { Resolved } from "../resolve/resolution.js";
 import { RefFS } from "../source/ref-fs.js";
+import { platformId } from "./platform.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
 import { numericUser } from "../source/user.js";
-import { OWN_DIRS, RESULT_DIR, STDERR_TAIL } from "../trace/tools.js";
+import { hasTool, LAUNCHER, OWN_DIRS, RESULT_DIR, SINGLE_HEAD, STDERR_TAIL, toolPlatforms } from "../trace/tools.js";
 import { traceRun } from "../trace/trace-run.js";
 import { failureReport, missingFiles, passed, payloadRoot, readOutcome, testRun } from "../verify/test-run.js";
 
@@ -48,7 +49,10 @@ export interface Bundle {
 
 export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec: BundleSpec, progress: Progress): Promise<Bundle> {
   const { gw, df } = ctx;
-  if (spec.layout !== "rootfs") userError(ctx, ins, () => launcherNames(spec));
+  if (spec.layout !== "rootfs") {
+    requireTools(ctx, ins, spec.layout === "single-file" ? [LAUNCHER, SINGLE_HEAD] : [LAUNCHER]);
+    userError(ctx, ins, () => launcherNames(spec));
+  }
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(ctx.label, spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
@@ -120,7 +124,16 @@ function assembleLayout(ctx: BundleContext, ins: Instruction, spec: BundleSpec, 
   const options = { manifest, digests: inputs.digests, launches: inputs.launches, mkdir: spec.mkdir, prefix: single ? "/" : spec.prefix, times, image, platform: ctx.platform };
   const bundle = assemblePortable(src.state, resolved.plan, options, single ? { ...op, customName: `${op.customName} (portable)` } : op);
   if (!single) return { output: bundle, bundle };
-  return { output: assembleSingle(bundle, { names: [...launcherNames(spec).values()], prefix: spec.prefix, own: times.own, image }, op), bundle };
+  return { output: assembleSingle(bundle, { names: [...launcherNames(spec).values()], prefix: spec.prefix, own: times.own, image, platform: ctx.platform }, op), bundle };
+}
+
+/** The portable launcher (and a single file's head) go into the bundle: they must be the target platform's. */
+function requireTools(ctx: BundleContext, ins: Instruction, tools: string[]): void {
+  for (const tool of tools.filter((t) => !hasTool(t, ctx.platform))) {
+    const has = toolPlatforms(tool).join(", ") || "none";
+    const what = tool === LAUNCHER ? "portable launcher" : "single-file launcher";
+    throw errorAt(ctx.df, ins, `BUNDLE: this frontend image has no ${what} for ${platformId(ctx.platform)} (it has: ${has})`);
+  }
 }
 
 /** A BUNDLE mistake found by a shared helper, at the BUNDLE's line. */

@@ -1,10 +1,9 @@
 // The single-file op (assemble/single.ts), run by Node in the frontend image (main.ts): it writes
-// <dir>/<first name> from the portable bundle mounted at BUNDLE_DIR, with
-// sidebundle-single (beside this program in the image) as its head, and <dir>/<other name>
+// <dir>/<first name> from the portable bundle mounted at BUNDLE_DIR, with the bundle's platform's
+// sidebundle-single (mounted in the op) as its head, and <dir>/<other name>
 // symlinks to it; all dated `own`. The CLI writes the same with writeEntryFiles.
 import { lutimes, mkdir, symlink, utimes } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { fileURLToPath } from "node:url";
 import { writeSingleFile } from "./archive.js";
 
 export const BUNDLE_DIR = "/bundle";
@@ -17,12 +16,13 @@ export interface SingleRequest {
   names: string[];
   /** Nanoseconds, as a decimal string. */
   own: string;
+  /** The bundle's platform's sidebundle-single, mounted in the op. */
+  launcher: string;
 }
 
 export async function singleMain(json: string): Promise<void> {
   const r = JSON.parse(json) as SingleRequest;
-  const launcher = fileURLToPath(new URL("./sidebundle-single", import.meta.url));
-  await writeEntryFiles({ bundle: BUNDLE_DIR, launcher, dir: r.dir, names: r.names, own: BigInt(r.own), top: OUT_DIR });
+  await writeEntryFiles({ bundle: BUNDLE_DIR, launcher: r.launcher, dir: r.dir, names: r.names, own: BigInt(r.own), top: OUT_DIR });
 }
 
 export interface EntryFiles {

@@ -1,8 +1,10 @@
 // The static tools that run inside users' rootfs (the tracer), shipped beside the frontend
 // bundle and handed to BuildKit as a small scratch state that exec ops mount read-only.
-import { readFileSync } from "node:fs";
+// The image carries them for every platform it supports, in tools/<os>_<arch>/ (scripts/image.sh).
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { FileActions, State, type Network, type OpOptions, type Platform } from "../../llb/index.js";
+import { platformId } from "../bundle/platform.js";
 
 export const TOOLS_DIR = "/.sidebundle-tools";
 /** Where a tool run writes what the frontend reads back. */
@@ -20,25 +22,57 @@ export function isUnder(path: string, dirs: readonly string[]): boolean {
 }
 
 const TRACER = `${TOOLS_DIR}/sidebundle-trace`;
+/** The portable bundle's launcher (assemble/portable.ts). */
+export const LAUNCHER = "sidebundle-launch";
+/** The head of a single-file bundle (assemble/single.ts). */
+export const SINGLE_HEAD = "sidebundle-single";
 const STDIN_FILE = `${TOOLS_DIR}/stdin`;
+
+const NODE_ARCHES: Record<string, string> = { x64: "amd64", arm64: "arm64", ia32: "386" };
+
+/**
+ * The platform of the tools that run in the build (the tracer, the packer, --test's shell): this
+ * frontend's own, which BuildKit chose for the worker, so they run natively. A foreign platform's
+ * program runs under the emulator, which the tracer traces. What goes into a bundle (the portable
+ * launcher) is the target platform's.
+ */
+export const WORKER: Platform = { OS: "linux", Architecture: NODE_ARCHES[process.arch] ?? process.arch };
 
 const binaries = new Map<string, Buffer>();
 
-/** Where a static tool is: beside the bundled program (dist/), which scripts/build.mjs writes. */
+/** Where a tool of this machine is for the CLI: beside the bundled program (dist/, scripts/build.mjs). */
 export function toolPath(name: string): string {
   return fileURLToPath(new URL(`./${name}`, import.meta.url));
 }
 
-function binary(name: string): Buffer {
-  let bytes = binaries.get(name);
-  if (!bytes) binaries.set(name, (bytes = readFileSync(toolPath(name))));
+const TOOLS = new URL("./tools/", import.meta.url);
+
+function platformTool(name: string, platform: Platform): URL {
+  return new URL(`./${platformId(platform).replaceAll("/", "_")}/${name}`, TOOLS);
+}
+
+/** Whether this image has a tool for a platform. */
+export function hasTool(name: string, platform: Platform): boolean {
+  return existsSync(platformTool(name, platform));
+}
+
+/** The platforms this image has a tool for, as --platform names them. */
+export function toolPlatforms(name: string): string[] {
+  const dirs = existsSync(TOOLS) ? readdirSync(TOOLS) : [];
+  return dirs.filter((dir) => existsSync(new URL(`./${dir}/${name}`, TOOLS))).map((dir) => dir.replaceAll("_", "/"));
+}
+
+function binary(name: string, platform: Platform): Buffer {
+  const path = platformTool(name, platform);
+  let bytes = binaries.get(path.href);
+  if (!bytes) binaries.set(path.href, (bytes = readFileSync(path)));
   return bytes;
 }
 
-/** Static tools (e.g. sidebundle-trace) on scratch, plus files such as a command's stdin. */
-export function toolsState(tools: string[], files: Record<string, string> = {}): State {
+/** Static tools (e.g. sidebundle-trace) of a platform on scratch, plus files such as a command's stdin. */
+export function toolsState(tools: string[], files: Record<string, string> = {}, platform: Platform = WORKER): State {
   let actions = FileActions.empty();
-  for (const name of tools) actions = actions.mkfile(`/${name}`, 0o755, binary(name), { timestamp: 0n });
+  for (const name of tools) actions = actions.mkfile(`/${name}`, 0o755, binary(name, platform), { timestamp: 0n });
   for (const [name, text] of Object.entries(files)) actions = actions.mkfile(`/${name}`, 0o644, text, { timestamp: 0n });
   return State.scratch().file(actions, { customName: "[internal] sidebundle: tools" });
 }

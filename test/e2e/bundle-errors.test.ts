@@ -107,6 +107,12 @@ const cases: Case[] = [
     bundle: "BUNDLE --from=build --layout=portable /usr/bin/passwd",
     expect: ["BUNDLE: /usr/bin/passwd is setuid/setgid: the loader ignores library paths in secure mode, so it cannot run from a portable bundle"],
   },
+  {
+    name: "a portable bundle for a platform the image has no launcher for",
+    bundle: "BUNDLE --from=build --layout=portable /usr/bin/sort",
+    args: ["--platform", "linux/s390x"],
+    expect: [/ERROR: failed to solve: BUNDLE: this frontend image has no portable launcher for linux\/s390x \(it has: linux\/[^)]*\)\n/],
+  },
   { name: "an excluded entry", bundle: "BUNDLE --from=build --exclude=/usr/bin /usr/bin/sort", expect: ["BUNDLE: --exclude=/usr/bin removes the entry /usr/bin/sort"] },
   { name: "an empty --include", bundle: "BUNDLE --from=build --include= /usr/bin/sort", expect: ["BUNDLE: --include wants a path or glob, got an empty value"] },
   {

@@ -1,9 +1,11 @@
 // Every BUNDLE example, built on the real engine: the minimized image runs offline and behaves
 // like the fat stage it came from (same stdout, same exit code); sizes are recorded.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, dockerOk, requireFrontendImage, type Run } from "./docker.js";
+import { containerdEngine, docker, dockerOk, requireFrontendImage, type Run } from "./docker.js";
+import { ociImages } from "./oci.js";
 
 const EXAMPLES = join(import.meta.dirname, "../../examples");
 const sizes: Record<string, { bundle: number; fat: number }> = {};
@@ -116,4 +118,57 @@ describe("examples/server", () => {
       await docker(["rm", "-f", server]);
     }
   });
+});
+
+describe("examples/busybox-glibc", () => {
+  // The traced applets, then untraced ones: another time zone, sort, NSS's passwd lookup, md5sum.
+  const SCRIPTS = ["echo b a | sed s/a/c/", "TZ=Asia/Tokyo date -d @0 +%H:%M%z; printf '3\\n10\\n2\\n' | sort -n | xargs; id -un; echo x | md5sum; busybox | head -n 1"];
+
+  // The C++ program copied into the base (libstdc++ with an exception, libgcc_s, libm, libz), built
+  // for the target platform by a cross compiler: what bookworm's zlib and libm print.
+  const HELLO: [string[], string][] = [
+    [[], "hello from C++, zlib 1.2.13, sqrt(2) = 1.41421\n"],
+    [["oops"], "caught: oops\n"],
+  ];
+
+  /** The applets run as in the fat stage; the C++ program runs. */
+  async function runsLikeFatStage(tags: { image: string; fat: string }, run: (tag: string, entrypoint: string[], inv: Invocation) => Promise<Run>): Promise<void> {
+    for (const script of SCRIPTS) {
+      const [expected, actual] = [await run(tags.fat, ["/bin/sh", "-c"], { args: [script] }), await run(tags.image, ["/bin/sh", "-c"], { args: [script] })];
+      expect(expected.stdout.length).toBeGreaterThan(0);
+      expect({ code: actual.code, stdout: actual.stdout }).toEqual({ code: expected.code, stdout: expected.stdout });
+    }
+    for (const [args, stdout] of HELLO) expect(await run(tags.image, ["/usr/local/bin/hello"], { args })).toMatchObject({ code: 0, stdout });
+  }
+
+  it("is a base image whose busybox applets and a glibc C++ program run like in their fat stages", async () => {
+    const [image, fat] = await Promise.all([buildExample("busybox-glibc"), buildExample("busybox-glibc", "build")]);
+    sizes["busybox-glibc"] = { bundle: await imageSize(image), fat: await imageSize(fat) };
+    await runsLikeFatStage({ image, fat }, runImage);
+    expect(sizes["busybox-glibc"].bundle).toBeLessThan(sizes["busybox-glibc"].fat / 2);
+  }, 600_000);
+
+  it("builds for linux/amd64, linux/arm64 and linux/386 in one build, every platform's image running", async () => {
+    const engine = await containerdEngine();
+    const platforms = ["linux/amd64", "linux/arm64", "linux/386"];
+    const triplets: Record<string, string> = { "linux/amd64": "x86_64-linux-gnu", "linux/arm64": "aarch64-linux-gnu", "linux/386": "i386-linux-gnu" };
+    const build = (args: string[]) => dockerOk(["buildx", "build", "--progress=plain", "--platform", platforms.join(","), ...args, join(EXAMPLES, "busybox-glibc")], { env: engine });
+    const oci = join(mkdtempSync(join(tmpdir(), "sb-busybox-")), "index.tar");
+    const built = await build(["--output", `type=oci,dest=${oci}`]);
+    expect(built.stderr).not.toMatch(/tracing is unavailable/);
+    const images = await ociImages(oci);
+    expect([...images.keys()].sort()).toEqual([...platforms].sort());
+    for (const [platform, image] of images) {
+      expect(image.files.some((f) => f.name === `usr/lib/${triplets[platform]}/libstdc++.so.6`), `${platform}'s libstdc++`).toBe(true);
+      console.log(`busybox-glibc ${platform.padEnd(12)} ${(image.bytes / 1e6).toFixed(1)} MB uncompressed`);
+    }
+    const tags = { image: "sidebundle-e2e/busybox-glibc:multi", fat: "sidebundle-e2e/busybox-glibc:multi-build" };
+    await Promise.all([build(["--tag", tags.image]), build(["--target", "build", "--tag", tags.fat])]);
+    for (const platform of platforms) {
+      await runsLikeFatStage(tags, (tag, entrypoint, inv) => {
+        const [exe, ...rest] = entrypoint;
+        return docker(["run", "--rm", "--platform", platform, "--network", "none", "--entrypoint", exe, tag, ...rest, ...(inv.args ?? [])], { env: engine });
+      });
+    }
+  }, 1_800_000);
 });
