@@ -126,7 +126,7 @@ async function clampFiles(at: (path: string) => Buffer, files: Entry[], clamp: (
 }
 
 /** Node takes seconds as a double: near a microsecond, never rounded into the next second. */
-function setTime(path: Buffer, ns: bigint): Promise<void> {
+export function setTime(path: Buffer, ns: bigint): Promise<void> {
   const seconds = Number(ns / 1000n) / 1e6;
   return lutimes(path, seconds, seconds);
 }

@@ -11,6 +11,8 @@ import { assemble } from "../assemble/assemble.js";
 import { fileInTheWay } from "../assemble/dirs.js";
 import { manifest } from "../assemble/manifest.js";
 import { assemblePortable } from "../assemble/portable.js";
+import { compressRequest, compressRun, describeRefusal, readCompression } from "../compress/compress-run.js";
+import type { Compression } from "../compress/layout.js";
 import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import { frontendImage } from "../gateway/metadata.js";
@@ -51,21 +53,23 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
   const launchNames = spec.layout === "portable" ? launcherNames(df, ins, spec) : undefined;
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
-  const steps = new Steps(spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
+  const steps = new Steps(spec.traces.length + 2 + (spec.compress ? 1 : 0) + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
   const traces = spec.traces.map((cmd) => traceRun(src, spec, cmd, ctx.limit, ctx.platform, steps.next(`trace: ${cmd.text}`)));
   const image = await frontendImage().catch((err: Error) => {
     throw errorAt(ctx.df, ins, err.message);
   });
   const resolved = await resolve(ctx, ins, spec, src, image, traces, steps.next("resolve closure"));
   checkDirs(ctx, ins, spec, resolved.plan);
+  const packed = spec.compress ? await compress(ctx, ins, spec, src, image, resolved, steps.next(`compress: ${spec.compress.tool}`)) : undefined;
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
-  const bundle = assembleLayout(ctx, spec, src, image, resolved, launchNames, op);
+  const bundle = assembleLayout(ctx, spec, packed?.source ?? src.state, image, resolved, packed?.report, launchNames, op);
   const def = bundle.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
   const untraced = resolved.untraced ? [`tracing is unavailable here (${resolved.untraced}): the bundle holds what static analysis finds; add what the programs load at run time with --include`] : [];
-  await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings.map(describeWarning)]);
+  const refused = packed?.report.refused.map(describeRefusal) ?? [];
+  await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings.map(describeWarning), ...refused]);
   const user = spec.tests.length ? await testUser(ctx, ins, src) : undefined;
   for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
   return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
@@ -146,20 +150,32 @@ function traceFailure(spec: BundleSpec, f: TraceFailure, stderr: string, limit: 
   return `${cmd} exited with status ${f.status}${stderr ? `; its error output ended with ${JSON.stringify(ending(stderr))}` : ""}`;
 }
 
-function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, image: State, resolved: Resolved, launchNames: Map<string, string> | undefined, op: OpOptions): State {
+/** --compress: the source with the bundle's executables packed, and what was packed or refused. */
+async function compress(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, image: State, resolved: Resolved, op: OpOptions): Promise<{ source: State; report: Compression }> {
+  const request = compressRequest(resolved.plan, spec.compress!.level);
+  const run = compressRun({ image, source: src.state, request }, op);
+  const report = await readCompression(ctx.gw, run.report).catch((err: Error) => {
+    throw errorAt(ctx.df, ins, `BUNDLE: --compress: ${err.message}`);
+  });
+  return { source: run.source, report };
+}
+
+/** The bundle in its layout, copied from `from`: the source, or the source packed by --compress. */
+function assembleLayout(ctx: BundleContext, spec: BundleSpec, from: State, image: State, resolved: Resolved, packed: Compression | undefined, launchNames: Map<string, string> | undefined, op: OpOptions): State {
   const { plan } = resolved;
   // What the bundle adds is dated SOURCE_DATE_EPOCH (else 0); nothing is later than it.
   const times = { own: ctx.epoch ?? 0n, clamp: ctx.epoch };
   const digests = new Map(Object.entries(resolved.digests));
   const sourceDateEpoch = ctx.epoch === undefined ? undefined : Number(ctx.epoch / 1_000_000_000n);
-  const text = manifest(plan, digests, { source: spec.from, entries: spec.entries, sourceDateEpoch });
+  const compressed = packed && spec.compress ? { tool: spec.compress.tool, files: new Map(packed.compressed.map((f) => [f.path, f])) } : undefined;
+  const text = manifest(plan, digests, { source: spec.from, entries: spec.entries, sourceDateEpoch, compressed });
   if (!launchNames) {
     const installTo = spec.installTo ? { dir: spec.installTo, entries: installed(spec.entries, plan) } : undefined;
-    return assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, times, image }, op);
+    return assemble(from, plan, { manifest: text, mkdir: spec.mkdir, installTo, times, image }, op);
   }
   const launches = new Map(Object.entries(resolved.launches ?? {}).map(([entry, launch]) => [launchNames.get(entry)!, launch]));
   const options = { manifest: text, digests, launches, mkdir: spec.mkdir, prefix: spec.prefix, times, image, platform: ctx.platform };
-  return assemblePortable(src.state, plan, options, op);
+  return assemblePortable(from, plan, options, op);
 }
 
 /** Warnings are attached to the assemble vertex, which the client has just seen. */

@@ -36,6 +36,14 @@ export interface BundleSpec {
   layout: "rootfs" | "portable";
   /** Where a portable bundle goes in the image. */
   prefix: string;
+  /** --compress: the bundle's ELF executables packed by upx, at this level when one is given. */
+  compress?: Compression;
+}
+
+export interface Compression {
+  tool: "upx";
+  /** 1 (fastest) to 9 (best); upx's default when absent. */
+  level?: number;
 }
 
 type Setter = (spec: BundleSpec, value: string) => void;
@@ -58,6 +66,7 @@ const VALUED: Record<string, Setter> = {
   env: (s, v) => (s.env = oneOf(v, ["inherit", "none"], "--env")),
   layout: (s, v) => (s.layout = oneOf(v, ["rootfs", "portable"], "--layout")),
   prefix: (s, v) => (s.prefix = absolute(v, "--prefix")),
+  compress: (s, v) => (s.compress = compression(v)),
 };
 /** Flags that may be given more than once; any other valued flag given twice is an error. */
 const REPEATABLE = new Set(["trace", "trace-env", "include", "exclude", "mkdir", "test", "skip-rule"]);
@@ -74,6 +83,7 @@ const NEEDS: Record<string, "trace" | "test"> = {
 const BOOLEAN: Record<string, (spec: BundleSpec) => void> = {
   strict: (s) => (s.strict = true),
   "allow-gpu-libs": (s) => (s.allowGpuLibs = true),
+  compress: (s) => (s.compress = { tool: "upx" }),
 };
 
 export function parseBundle(df: Dockerfile, ins: Instruction): BundleSpec {
@@ -111,6 +121,8 @@ function parseWords(words: string[]): BundleSpec {
     if (given.has(flag) && !given.has(needed)) throw new Error(`--${flag} needs a --${needed} command`);
   }
   if (spec.prefix !== "/" && spec.layout !== "portable") throw new Error("--prefix goes with --layout=portable");
+  // Measured: the loader refuses a packed jq ("no dynamic section"), and launchers run through it.
+  if (spec.compress && spec.layout === "portable") throw new Error("--compress goes with --layout=rootfs: a portable bundle's launchers run each program through the loader, which cannot load a upx-packed executable");
   if (spec.installTo && spec.layout === "portable") throw new Error("--install-to goes with --layout=rootfs: a portable bundle's entries are in its bin/");
   return spec;
 }
@@ -131,6 +143,13 @@ function command(flag: string, value: string): Command {
     throw new Error(`--${flag}: a JSON command must be a non-empty array of strings: ${value}`);
   }
   return { text: argv.join(" "), argv, shell: false };
+}
+
+/** `upx`, or `upx:<level>` with a level from 1 to 9 (the bare flag is `upx`). */
+function compression(v: string): Compression {
+  const m = /^upx(?::([1-9]))?$/.exec(v);
+  if (!m) throw new Error(`--compress must be upx or upx:<level 1-9>, got "${v}"`);
+  return m[1] ? { tool: "upx", level: Number(m[1]) } : { tool: "upx" };
 }
 
 function ruleName(v: string): string {
