@@ -60,7 +60,7 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
   });
   const resolved = await resolve(ctx, ins, spec, src, image, traces, steps.next("resolve closure"));
   checkDirs(ctx, ins, spec, resolved.plan);
-  const packed = spec.compress ? await compress(ctx, ins, spec, src, image, resolved, steps.next(`compress: ${spec.compress.tool}`)) : undefined;
+  const packed = spec.compress ? await compress(ctx, spec, src, image, resolved, steps.next(`compress: ${spec.compress.tool}`)) : undefined;
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
@@ -151,13 +151,10 @@ function traceFailure(spec: BundleSpec, f: TraceFailure, stderr: string, limit: 
 }
 
 /** --compress: the source with the bundle's executables packed, and what was packed or refused. */
-async function compress(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, image: State, resolved: Resolved, op: OpOptions): Promise<{ source: State; report: Compression }> {
+async function compress(ctx: BundleContext, spec: BundleSpec, src: Source, image: State, resolved: Resolved, op: OpOptions): Promise<{ source: State; report: Compression }> {
   const request = compressRequest(resolved.plan, spec.compress!.level);
   const run = compressRun({ image, source: src.state, request }, op);
-  const report = await readCompression(ctx.gw, run.report).catch((err: Error) => {
-    throw errorAt(ctx.df, ins, `BUNDLE: --compress: ${err.message}`);
-  });
-  return { source: run.source, report };
+  return { source: run.source, report: await readCompression(ctx.gw, run.report) };
 }
 
 /** The bundle in its layout, copied from `from`: the source, or the source packed by --compress. */

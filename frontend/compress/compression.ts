@@ -21,30 +21,28 @@ const run = promisify(execFile);
 export async function compressFiles(root: string, request: CompressRequest, work: string): Promise<Compression> {
   const fs = new HostFS(root);
   const report: Compression = { compressed: [], refused: [] };
-  // A hard link's other names are the same file, packed once.
-  const done = new Map<bigint, { size: number; sha256: string } | undefined>();
+  // A hard link's other names are the same file, packed once. Each name is written all the same:
+  // overlayfs copies up only the name written to, which leaves the others' bytes as they were.
+  const done = new Map<bigint, Buffer | undefined>();
   for (const path of request.files) {
     const host = pathBytes(root + path);
     const st = await lstat(host, { bigint: true });
-    if (done.has(st.ino)) {
-      const packed = done.get(st.ino);
-      if (packed) report.compressed.push({ path, ...packed });
-      continue;
-    }
-    if (!st.isFile() || !(await isExecutable(fs, path))) continue;
-    const outcome = await pack(host, request.level, work);
-    if ("cause" in outcome) {
-      report.refused.push({ path, cause: outcome.cause });
-      done.set(st.ino, undefined);
-      continue;
-    }
-    await writeFile(host, outcome.bytes);
+    if (!done.has(st.ino)) done.set(st.ino, st.isFile() && (await isExecutable(fs, path)) ? await packOrRefuse(path, host, request.level, work, report) : undefined);
+    const bytes = done.get(st.ino);
+    if (!bytes) continue;
+    await writeFile(host, bytes);
     await setTime(host, st.mtimeNs);
-    const packed = { size: outcome.bytes.length, sha256: createHash("sha256").update(outcome.bytes).digest("hex") };
-    done.set(st.ino, packed);
-    report.compressed.push({ path, ...packed } satisfies CompressedFile);
+    report.compressed.push({ path, size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") } satisfies CompressedFile);
   }
   return report;
+}
+
+/** The packed bytes, or undefined with the refusal reported. */
+async function packOrRefuse(path: string, host: Buffer, level: number | undefined, work: string, report: Compression): Promise<Buffer | undefined> {
+  const outcome = await pack(host, level, work);
+  if ("bytes" in outcome) return outcome.bytes;
+  report.refused.push({ path, cause: outcome.cause });
+  return undefined;
 }
 
 async function isExecutable(fs: HostFS, path: string): Promise<boolean> {

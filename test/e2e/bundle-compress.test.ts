@@ -8,14 +8,15 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { docker, dockerOk, requireFrontendImage } from "./docker.js";
 
-// chage is a setgid ELF executable, which upx refuses to pack.
-const FLAGS = `--include=/usr/bin/chage \\
+// chage is a setgid ELF executable, which upx refuses to pack; jq-link a hard link to jq.
+const FLAGS = `--include=/usr/bin/chage --include=/usr/local/bin/jq-link \\
        --trace="jq -n '[1,2]|add'" --trace="python3 -c 'import json; print(json.dumps([1]))'" \\
        --test="jq -n '[1,2]|add' | python3 -c 'import sys, json; print(json.dumps([int(sys.stdin.read()) * 2]))'" --test-stdout="[6]" \\
        /usr/bin/jq /usr/bin/python3`;
 const DOCKERFILE = `# syntax=sidebundle/frontend
 FROM debian:bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends jq python3 && rm -rf /var/lib/apt/lists/*
+RUN ln /usr/bin/jq /usr/local/bin/jq-link
 
 FROM scratch AS plain
 BUNDLE --from=build ${FLAGS}
@@ -112,10 +113,15 @@ describe("BUNDLE --compress", () => {
     }
     // Executables only (the traces may also keep the shell that ran them, /usr/bin/dash).
     const packedPaths = [...packed.manifest.values()].filter((p) => p.compressed).map((p) => p.path);
-    expect(packedPaths).toEqual(expect.arrayContaining(["/usr/bin/jq", "/usr/bin/python3.11"]));
-    for (const path of packedPaths) expect(path).toMatch(/^\/usr\/bin\/[^/]+$/);
+    expect(packedPaths).toEqual(expect.arrayContaining(["/usr/bin/jq", "/usr/bin/python3.11", "/usr/local/bin/jq-link"]));
+    for (const path of packedPaths) expect(path).toMatch(/^\/usr\/(local\/)?bin\/[^/]+$/);
     expect(packed.stderr).toContain("BUNDLE: --compress: upx did not pack /usr/bin/chage, which is bundled as it is (IOException: file has special permissions -- skipped)");
     expect(statSync(join(packed.out, "/usr/bin/chage")).mode & 0o7777).toBe(0o2755);
+  });
+
+  it("packs every name of a hard link", () => {
+    expect(sha256(join(packed.out, "/usr/local/bin/jq-link"))).toBe(sha256(join(packed.out, "/usr/bin/jq")));
+    expect(packed.manifest.get("/usr/local/bin/jq-link")).toMatchObject({ sha256: packed.manifest.get("/usr/bin/jq")!.sha256, compressed: packed.manifest.get("/usr/bin/jq")!.compressed });
   });
 
   it("keeps the source's times on packed files and their directories", () => {
@@ -130,7 +136,8 @@ describe("BUNDLE --compress", () => {
     // The traces run again too (their reasons may differ): the packed bytes are compared.
     for (const path of ["/usr/bin/jq", "/usr/bin/python3.11"]) {
       expect(sha256(join(again.out, path)), path).toBe(sha256(join(packed.out, path)));
-      expect(again.manifest.get(path), path).toEqual(packed.manifest.get(path));
+      const { reasons: _, ...entry } = again.manifest.get(path) as ManifestPath & { reasons: string[] };
+      expect(packed.manifest.get(path), path).toMatchObject(entry);
     }
   });
 });
