@@ -1,11 +1,10 @@
 // The compress op's work, over the source mounted writable. Only ELF executables are packed: a
 // fixed-address one, or a PIE with an interpreter and no soname. Never the loader (it has no
-// interpreter) nor a shared
-// library: upx packs some libraries into ones that crash at load (glibc's libm, measured), and
-// refuses others. Each is packed into a temporary file whose bytes then replace the file's in
-// place: the same inode (hard links stay links), owner, mode and time, and no directory changes,
-// so the times op and the manifest see the source's. upx's output depends on the input's bytes and
-// the level only (no name, no time), so the same input gives the same bytes.
+// interpreter) nor a shared library: upx packs some libraries into ones that crash at load
+// (glibc's libm, measured), and refuses others. Each is packed into a temporary file whose bytes
+// then replace the file's in place: the same owner, mode and time, and no directory changes, so
+// the times op sees the source's. upx's output depends on the input's bytes and the level only
+// (no name, no time), so the same input gives the same bytes.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFile, lstat, readFile, rm, writeFile } from "node:fs/promises";
