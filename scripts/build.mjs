@@ -1,5 +1,5 @@
 // Builds everything `npm run image` and the tests use into dist/:
-// the frontend and the resolve and times ops' programs bundled by esbuild, and the static C tools.
+// the frontend and the resolve, times and compress ops' programs bundled by esbuild, and the static C tools.
 // The Debian packages the C tools need are installed first when missing (scripts/machine.sh).
 // A failure is one line: the tool that is missing or the step that failed, no stack trace.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -42,6 +42,8 @@ try {
   await build({ ...common, banner, entryPoints: ["frontend/assemble/times-main.ts"], outfile: "dist/sidebundle-times.mjs" });
   // The single-file op's program, which writes a --layout=single-file bundle (frontend/single/).
   await build({ ...common, banner, entryPoints: ["frontend/single/main.ts"], outfile: "dist/sidebundle-single.mjs" });
+  // The compress op's program, which packs a bundle's executables with upx (frontend/compress/).
+  await build({ ...common, banner, entryPoints: ["frontend/compress/main.ts"], outfile: "dist/sidebundle-compress.mjs" });
   await build({ ...common, banner: { js: "#!/usr/bin/env node\n" + banner.js }, entryPoints: ["frontend/cli/main.ts"], outfile: "dist/sidebundle.js" });
   chmodSync("dist/sidebundle.js", 0o755);
 } catch (error) {

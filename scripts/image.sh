@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the frontend from the working tree and loads it as sidebundle/frontend into the engine
-# that DOCKER_HOST names, else into the project's test engine (scripts/engine.sh). Offline.
+# that DOCKER_HOST names, else into the project's test engine (scripts/engine.sh). No registry;
+# the Dockerfile's runtime stage installs Debian's upx-ucl from the Debian archive (then cached).
 #   (no option)          the engine's own platform, with the tools `npm run build` made here (fast)
 #   --multiarch [TAG]    linux/amd64 and linux/arm64 in one image index (an engine with the
 #                        containerd image store), each with the static tools of both platforms,

@@ -12,13 +12,25 @@ export interface ManifestOptions {
    * compares contents without times, so the manifest's content says what made them.
    */
   sourceDateEpoch?: number;
+  /** --compress: the files packed in the bundle, with their new size and sha256. */
+  compressed?: { tool: string; files: ReadonlyMap<string, { size: number; sha256: string }> };
 }
 
-/** The manifest's text; `digests` holds the sha256 of every file of the plan. */
+/**
+ * The manifest's text; `digests` holds the sha256 of every file of the plan (the source's). A
+ * file's size and sha256 are those of the bytes in the bundle: a packed file's are the packed
+ * bytes', and `compressed` names the tool and the source's size and sha256.
+ */
 export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, opts: ManifestOptions): string {
   const paths = plan.entries.map((e) => {
     const reasons = stableReasons(e.reasons);
-    if (e.kind === "file") return { path: e.path, type: "file", size: e.size, mode: octal(e.mode), sha256: digests.get(e.path), reasons };
+    if (e.kind === "file") {
+      const packed = opts.compressed?.files.get(e.path);
+      const file = { path: e.path, type: "file", size: e.size, mode: octal(e.mode), sha256: digests.get(e.path) };
+      if (!packed) return { ...file, reasons };
+      const compressed = { tool: opts.compressed!.tool, size: e.size, sha256: file.sha256 };
+      return { ...file, size: packed.size, sha256: packed.sha256, compressed, reasons };
+    }
     if (e.kind === "symlink") return { path: e.path, type: "symlink", target: e.target, reasons };
     return { path: e.path, type: "dir", mode: octal(e.mode), reasons };
   });

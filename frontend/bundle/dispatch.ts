@@ -9,6 +9,8 @@ import { assemble } from "../assemble/assemble.js";
 import { assemblePortable } from "../assemble/portable.js";
 import { assembleSingle } from "../assemble/single.js";
 import { bundleWarnings, dirsInTheWay, launcherNames, layoutInputs, resolveRequest, traceFailure } from "./layout-inputs.js";
+import { compressRequest, compressRun, describeRefusal, readCompression } from "../compress/compress-run.js";
+import type { Compression } from "../compress/layout.js";
 import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import { frontendImage } from "../gateway/metadata.js";
@@ -55,7 +57,7 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
   }
   const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
-  const steps = new Steps(ctx.label, spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
+  const steps = new Steps(ctx.label, spec.traces.length + 2 + (spec.compress ? 1 : 0) + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
   const traces = spec.traces.map((cmd) => traceRun(src, spec, cmd, ctx.limit, ctx.platform, steps.next(`trace: ${cmd.text}`)));
   const image = await frontendImage().catch((err: Error) => {
     throw errorAt(ctx.df, ins, err.message);
@@ -63,13 +65,14 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
   const resolved = await resolve(ctx, ins, spec, src, image, traces, steps.next("resolve closure"));
   const inTheWay = dirsInTheWay(spec, resolved.plan);
   if (inTheWay) throw errorAt(ctx.df, ins, `BUNDLE: ${inTheWay}`);
+  const packed = spec.compress ? await compress(ctx, spec, src, image, resolved, steps.next(`compress: ${spec.compress.tool}`)) : undefined;
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
-  const { output, bundle } = assembleLayout(ctx, ins, spec, src, image, resolved, op);
+  const { output, bundle } = assembleLayout(ctx, ins, spec, packed?.source ?? src.state, image, resolved, packed?.report, op);
   const def = output.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
-  await warn(ctx, ins, def, bundleWarnings(resolved));
+  await warn(ctx, ins, def, [...bundleWarnings(resolved), ...(packed?.report.refused.map(describeRefusal) ?? [])]);
   const user = spec.tests.length ? await testUser(ctx, ins, src) : undefined;
   for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
   return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
@@ -111,18 +114,20 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
 
 /**
  * The BUNDLE's result (`output`) and the bundle --test runs in: the same but for a single file,
- * whose tests run in the portable bundle it carries.
+ * whose tests run in the portable bundle it carries. Files are copied from `from`: the source, or
+ * the source packed by --compress.
  */
-function assembleLayout(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, image: State, resolved: Resolved, op: OpOptions): { output: State; bundle: State } {
-  const inputs = userError(ctx, ins, () => layoutInputs(spec, resolved, ctx.epoch));
+function assembleLayout(ctx: BundleContext, ins: Instruction, spec: BundleSpec, from: State, image: State, resolved: Resolved, packed: Compression | undefined, op: OpOptions): { output: State; bundle: State } {
+  const compressed = packed && spec.compress ? { tool: spec.compress.tool, files: new Map(packed.compressed.map((f) => [f.path, f])) } : undefined;
+  const inputs = userError(ctx, ins, () => layoutInputs(spec, resolved, ctx.epoch, compressed));
   const { manifest, times } = inputs;
   if (spec.layout === "rootfs") {
-    const bundle = assemble(src.state, resolved.plan, { manifest, mkdir: spec.mkdir, installTo: inputs.installTo, times, image }, op);
+    const bundle = assemble(from, resolved.plan, { manifest, mkdir: spec.mkdir, installTo: inputs.installTo, times, image }, op);
     return { output: bundle, bundle };
   }
   const single = spec.layout === "single-file";
   const options = { manifest, digests: inputs.digests, launches: inputs.launches, mkdir: spec.mkdir, prefix: single ? "/" : spec.prefix, times, image, platform: ctx.platform };
-  const bundle = assemblePortable(src.state, resolved.plan, options, single ? { ...op, customName: `${op.customName} (portable)` } : op);
+  const bundle = assemblePortable(from, resolved.plan, options, single ? { ...op, customName: `${op.customName} (portable)` } : op);
   if (!single) return { output: bundle, bundle };
   return { output: assembleSingle(bundle, { names: [...launcherNames(spec).values()], prefix: spec.prefix, own: times.own, image, platform: ctx.platform }, op), bundle };
 }
@@ -143,6 +148,13 @@ function userError<T>(ctx: BundleContext, ins: Instruction, f: () => T): T {
   } catch (err) {
     throw errorAt(ctx.df, ins, `BUNDLE: ${(err as Error).message}`);
   }
+}
+
+/** --compress: the source with the bundle's executables packed, and what was packed or refused. */
+async function compress(ctx: BundleContext, spec: BundleSpec, src: Source, image: State, resolved: Resolved, op: OpOptions): Promise<{ source: State; report: Compression }> {
+  const request = compressRequest(resolved.plan, spec.compress!.level);
+  const run = compressRun({ image, source: src.state, request }, op);
+  return { source: run.source, report: await readCompression(ctx.gw, run.report) };
 }
 
 /** Warnings are attached to the assemble vertex, which the client has just seen. */

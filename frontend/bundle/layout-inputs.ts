@@ -3,7 +3,7 @@
 import { basename } from "node:path";
 import { describeWarning, type LaunchSpec, type Plan } from "../closure/index.js";
 import { fileInTheWay } from "../assemble/dirs.js";
-import { manifest } from "../assemble/manifest.js";
+import { manifest, type ManifestOptions } from "../assemble/manifest.js";
 import type { Times } from "../assemble/times.js";
 import { formatDuration, type BundleSpec } from "../dockerfile/bundle-spec.js";
 import type { Resolved, ResolveRequest, TraceFailure } from "../resolve/resolution.js";
@@ -70,14 +70,14 @@ export interface LayoutInputs {
   installTo?: { dir: string; entries: { name: string; from: string }[] };
 }
 
-/** `epoch`: SOURCE_DATE_EPOCH in nanoseconds, when it is given. */
-export function layoutInputs(spec: BundleSpec, resolved: Resolved, epoch: bigint | undefined): LayoutInputs {
+/** `epoch`: SOURCE_DATE_EPOCH in nanoseconds, when it is given; `compressed`: what --compress packed. */
+export function layoutInputs(spec: BundleSpec, resolved: Resolved, epoch: bigint | undefined, compressed?: ManifestOptions["compressed"]): LayoutInputs {
   const { plan } = resolved;
   const digests = new Map(Object.entries(resolved.digests));
   const sourceDateEpoch = epoch === undefined ? undefined : Number(epoch / 1_000_000_000n);
   const names = spec.layout !== "rootfs" ? launcherNames(spec) : new Map<string, string>();
   return {
-    manifest: manifest(plan, digests, { source: spec.from, entries: spec.entries, sourceDateEpoch }),
+    manifest: manifest(plan, digests, { source: spec.from, entries: spec.entries, sourceDateEpoch, compressed }),
     digests,
     // What the bundle adds is dated SOURCE_DATE_EPOCH (else 0); nothing is later than it.
     times: { own: epoch ?? 0n, clamp: epoch },

@@ -51,6 +51,7 @@ const cases: Case[] = [
   { name: "a CRLF #! line", header: ODD, bundle: "BUNDLE --from=build /odd/crlf", expect: ['BUNDLE: entry /odd/crlf: the #! line of /odd/crlf ends in a carriage return (CRLF line endings): the kernel looks for "/bin/sh\\r"'] },
   { name: "a #! loop", header: ODD, bundle: "BUNDLE --from=build /odd/s1", expect: ["BUNDLE: entry /odd/s1: its #! interpreters run in a loop: /odd/s1 → /odd/s2 → /odd/s1"] },
   { name: "a truncated ELF entry", header: ODD, bundle: "BUNDLE --from=build /odd/truncated", expect: ["BUNDLE: entry /odd/truncated: /odd/truncated is a damaged ELF file (truncated ELF program headers): the kernel cannot run it"] },
+  { name: "a --compress value that is not upx", bundle: "BUNDLE --from=build --compress=gzip /usr/bin/sort", expect: ['ERROR: failed to solve: BUNDLE: --compress must be upx or upx:<level 1-9>, got "gzip"'] },
   { name: "a duration that rounds to no time", bundle: "BUNDLE --from=build --trace-timeout=0.4ms /usr/bin/sort", expect: ['BUNDLE: --trace-timeout: "0.4ms" is less than 1ms'] },
   {
     name: "a default limit of no time",

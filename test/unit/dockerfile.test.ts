@@ -170,6 +170,10 @@ describe("parseBundle", () => {
     ]);
     expect(bundle("--from=build --layout=portable --prefix=/opt/jq jq")).toMatchObject({ layout: "portable", prefix: "/opt/jq" });
     expect(bundle("--from=build --layout=single-file --prefix=/usr/local/bin jq")).toMatchObject({ layout: "single-file", prefix: "/usr/local/bin" });
+    expect(bundle("--from=build jq").compress).toBeUndefined();
+    expect(bundle("--from=build --compress jq").compress).toEqual({ tool: "upx" });
+    expect(bundle("--from=build --compress=upx jq").compress).toEqual({ tool: "upx" });
+    expect(bundle("--from=build --compress=upx:9 jq").compress).toEqual({ tool: "upx", level: 9 });
   });
 
   it.each([
@@ -203,6 +207,17 @@ describe("parseBundle", () => {
     ["--from=build --prefix=/opt/x /x", "BUNDLE: --prefix goes with --layout=portable or --layout=single-file"],
     ["--from=build --layout=portable --install-to=/bin /x", "BUNDLE: --install-to goes with --layout=rootfs: a portable bundle's entries are its own"],
     ["--from=build --layout=single-file --install-to=/bin /x", "BUNDLE: --install-to goes with --layout=rootfs: a single-file bundle's entries are its own"],
+    ["--from=build --compress=gzip /x", 'BUNDLE: --compress must be upx or upx:<level 1-9>, got "gzip"'],
+    ["--from=build --compress=upx:0 /x", 'BUNDLE: --compress must be upx or upx:<level 1-9>, got "upx:0"'],
+    ["--from=build --compress --compress=upx:1 /x", "BUNDLE: --compress is given twice: it takes one value"],
+    [
+      "--from=build --compress --layout=portable /x",
+      "BUNDLE: --compress goes with --layout=rootfs: a portable bundle's launchers run each program through the loader, which cannot load a upx-packed executable",
+    ],
+    [
+      "--from=build --compress --layout=single-file /x",
+      "BUNDLE: --compress goes with --layout=rootfs: a single-file bundle's launchers run each program through the loader, which cannot load a upx-packed executable",
+    ],
   ])("rejects %s", (args, message) => {
     let err: unknown;
     try {
