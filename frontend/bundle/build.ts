@@ -11,9 +11,12 @@ import type { Gateway } from "../gateway/client.js";
 import { FrontendError } from "../gateway/errors.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import type { Result } from "../gateway/types.js";
+import { MINIMIZE_ARG, type MinimizeArgs } from "../minimize/args.js";
+import { minimizeStage } from "../minimize/minimize.js";
+import { imageConfig } from "./image-config.js";
 import { dispatchBundle, type Bundle, type BundleContext, type Progress } from "./dispatch.js";
 import { targetPlatform } from "./platform.js";
-import { neededBundles, reachableStages, targetStage, type NeededBundle } from "./stages.js";
+import { neededBundles, reachableStages, stageStart, targetStage, type NeededBundle } from "./stages.js";
 
 interface Built {
   needed: NeededBundle;
@@ -21,15 +24,22 @@ interface Built {
   bundle: Bundle;
 }
 
-export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, source: DockerfileSource, df: Dockerfile): Promise<Result> {
+/**
+ * Builds the Dockerfile's BUNDLEs, then the target: through dockerfile.v0, or minimized when
+ * `minimize` is given (--build-arg SIDEBUNDLE_MINIMIZE=1).
+ */
+export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, source: DockerfileSource, df: Dockerfile, minimize?: MinimizeArgs): Promise<Result> {
   // Everything that can fail without building fails before any BUNDLE runs.
-  const bundles = neededBundles(df, targetStage(df, opts.target));
+  const target = targetStage(df, opts.target);
+  const bundles = neededBundles(df, target);
   const sourceDateEpoch = epoch(opts);
-  // Named contexts (context:<name>=input:<key>) arrived with BuildKit 0.10, as did Warn.
-  if (bundles.length && !(await gw.hasCapID("FrontendAPICaps", "gateway.warnings"))) {
-    throw errorAt(df, bundles[0].ins, "BUNDLE needs BuildKit 0.10 or later (Docker 23.0 or later): this engine has no named build contexts");
+  const first = bundles[0]?.ins ?? (minimize && target ? stageStart(df, target) : undefined);
+  // Named contexts (context:<name>=input:<key>) arrived with BuildKit 0.10, as did Warn and the
+  // frontend's own image that the resolve step runs in.
+  if (first && !(await gw.hasCapID("FrontendAPICaps", "gateway.warnings"))) {
+    throw errorAt(df, first, `${bundles.length ? "BUNDLE" : MINIMIZE_ARG} needs BuildKit 0.10 or later (Docker 23.0 or later): this engine has no named build contexts`);
   }
-  const limit = bundles.length ? commandLimit(df, bundles[0].ins, opts) : DEFAULT_LIMIT_MS;
+  const limit = first ? commandLimit(df, first, opts) : DEFAULT_LIMIT_MS;
   const ctx: BundleContext = { gw, opts, df, platform: targetPlatform(opts.platform, await gw.ping()), epoch: sourceDateEpoch, limit };
   const runs = new Map<Instruction, Promise<Built>>();
   for (const [n, needed] of bundles.entries()) {
@@ -48,6 +58,10 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
   if (failed) throw failed.reason;
   const built = settled.map((s) => (s as PromiseFulfilledResult<Built>).value);
   const final = progress(ctx, source, built);
+  if (minimize) {
+    if (!target) throw new FrontendError(`${MINIMIZE_ARG}: the Dockerfile has no stage to minimize`);
+    return minimizeStage(ctx, final, target, minimize);
+  }
   return forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
 }
 
@@ -70,7 +84,8 @@ function progress(ctx: BundleContext, source: DockerfileSource, built: readonly 
     const from = startsStage(ctx.df, ins);
     if (from && bundle.env) {
       // The stage starts from the bundle, whose image config carries the source's ENV.
-      contextOpts[`input-metadata:${name}`] = JSON.stringify({ "containerimage.config": imageConfig(ctx, ins, bundle.env) });
+      const config = imageConfig(ctx, `BUNDLE ${ins.args}`, { Env: bundle.env });
+      contextOpts[`input-metadata:${name}`] = JSON.stringify({ "containerimage.config": config.toString("base64") });
       replacements.set(from, `FROM ${from.args.replace(/(^|\s)scratch(\s|$)/i, `$1${name}$2`)}`);
       replacements.set(ins, "");
     } else {
@@ -88,18 +103,6 @@ function startsStage(df: Dockerfile, ins: Instruction): Instruction | undefined 
   return df.stages[ins.stage].base.toLowerCase() === "scratch" ? from : undefined;
 }
 
-/**
- * The config of a stage that starts from a bundle. dockerfile.v0 keeps a named context's times
- * as they are (SOURCE_DATE_EPOCH does not apply to them), and the exporter dates a layer that has
- * no history entry "now"; so both are written here, from SOURCE_DATE_EPOCH when it is set.
- */
-function imageConfig(ctx: BundleContext, ins: Instruction, env: string[]): string {
-  const p = ctx.platform;
-  const created = ctx.epoch !== undefined ? new Date(Number(ctx.epoch / 1_000_000n)).toISOString() : undefined;
-  const history = [{ created, created_by: `BUNDLE ${ins.args}`, comment: "sidebundle" }];
-  const config = { architecture: p.Architecture, os: p.OS, variant: p.Variant, created, history, config: { Env: env } };
-  return Buffer.from(JSON.stringify(config)).toString("base64");
-}
 
 /** How long a --trace or --test may run, unless its own flag says otherwise: nothing hangs. */
 const DEFAULT_LIMIT_MS = 10 * 60_000;

@@ -15,7 +15,7 @@ import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import { frontendImage } from "../gateway/metadata.js";
 import { readResolution, resolveRun } from "../resolve/resolve-run.js";
-import type { Resolved, TraceFailure } from "../resolve/resolution.js";
+import type { Resolved, Size, TraceFailure } from "../resolve/resolution.js";
 import { RefFS } from "../source/ref-fs.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
 import { numericUser } from "../source/user.js";
@@ -44,19 +44,28 @@ export interface Bundle {
   def: Definition;
   /** The ENV the bundle carries (--env=inherit), if any. */
   env?: string[];
+  /** The bundle's regular files and their bytes. */
+  size: Size;
+  /** The source's, when asked for. */
+  source?: Size;
 }
 
 export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec: BundleSpec, progress: Progress): Promise<Bundle> {
+  const src = await solveSource({ ...progress, gw: ctx.gw, opts: ctx.opts, df: ctx.df, ins, from: spec.from, platform: ctx.platform });
+  return bundleFrom(ctx, ins, spec, src);
+}
+
+/** The BUNDLE over its solved source: trace, resolve, assemble, test. */
+export async function bundleFrom(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, measureSource = false): Promise<Bundle> {
   const { gw, df } = ctx;
   const launchNames = spec.layout === "portable" ? launcherNames(df, ins, spec) : undefined;
-  const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
   const traces = spec.traces.map((cmd) => traceRun(src, spec, cmd, ctx.limit, ctx.platform, steps.next(`trace: ${cmd.text}`)));
   const image = await frontendImage().catch((err: Error) => {
     throw errorAt(ctx.df, ins, err.message);
   });
-  const resolved = await resolve(ctx, ins, spec, src, image, traces, steps.next("resolve closure"));
+  const resolved = await resolve(ctx, ins, spec, src, image, traces, measureSource, steps.next("resolve closure"));
   checkDirs(ctx, ins, spec, resolved.plan);
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
@@ -68,7 +77,8 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
   await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings.map(describeWarning)]);
   const user = spec.tests.length ? await testUser(ctx, ins, src) : undefined;
   for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
-  return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
+  const env = spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined;
+  return { def, env, size: { files: files.length, bytes }, source: resolved.source };
 }
 
 /** Runs one --test in the bundle; a failure names what the bundle lacks that the source has. */
@@ -113,7 +123,7 @@ function launcherNames(df: Dockerfile, ins: Instruction, spec: BundleSpec): Map<
   return names;
 }
 
-async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, image: State, traces: State[], op: OpOptions): Promise<Resolved> {
+async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, image: State, traces: State[], measureSource: boolean, op: OpOptions): Promise<Resolved> {
   const request = {
     entries: spec.entries,
     env: envRecord(src.config.Env),
@@ -126,6 +136,7 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
     launchers: spec.layout === "portable",
     baseDirs: spec.layout !== "portable",
     traceTimeoutKeeps: spec.traceTimeout !== undefined,
+    ...(measureSource && { measureSource }),
   };
   const resolution = await readResolution(ctx.gw, resolveRun({ image, source: src.state, traces, request }, op));
   if ("error" in resolution) throw errorAt(ctx.df, ins, `BUNDLE: ${resolution.error}`);
@@ -211,6 +222,6 @@ class Steps {
   }
 }
 
-function megabytes(bytes: number): string {
+export function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }

@@ -17,6 +17,7 @@ export function traceRun(src: Source, spec: BundleSpec, cmd: Command, limit: num
     {
       root: src.state,
       argv: cmd.argv,
+      tools: cmd.tools,
       tracerArgs,
       stdin: spec.traceStdin,
       env: [...(src.config.Env ?? []), ...spec.traceEnv],
