@@ -43,8 +43,8 @@ function runTrace(config: ImageConfig, extraProbes: string[]): Command {
   const health = healthcheckCommand(config);
   const probes = [...(health ? [quoteArgv(health)] : []), ...extraProbes];
   const script = [
-    PAUSE,
-    `${quoteArgv(program)} &`,
+    PRELUDE,
+    `${quoteArgv(program)} ${NO_PIPES} &`,
     "pid=$!",
     // Without EXPOSE, a program still running after the window is a server.
     ...(exposes(config) ? [] : [`n=0; ${waitLoop("n", WINDOW_TICKS)}`]),
@@ -67,10 +67,10 @@ function healthTest(config: ImageConfig): Command | undefined {
   const program = commandLine(config);
   if (!health || !program.length) return undefined;
   const script = [
-    PAUSE,
-    `${quoteArgv(program)} &`,
+    PRELUDE,
+    `${quoteArgv(program)} ${NO_PIPES} &`,
     "pid=$!",
-    `until ${quoteArgv(health)} >/dev/null 2>&1; do`,
+    `until ${quoteArgv(health)} >/dev/null 2>&1 ${NO_PIPES}; do`,
     "  kill -0 $pid 2>/dev/null || { wait $pid; echo \"the program exited with status $? before its HEALTHCHECK passed\" >&2; exit 1; }",
     `  pause ${TICK}`,
     "done",
@@ -81,10 +81,14 @@ function healthTest(config: ImageConfig): Command | undefined {
 }
 
 /**
- * `pause <seconds>` with no program: the image may have no `sleep`. A co-process that never
- * writes makes mksh's `read -t` wait the whole time.
+ * Job control on: a non-interactive shell starts background commands with SIGINT and SIGQUIT
+ * ignored, which would make a STOPSIGNAL of SIGQUIT (nginx's) do nothing.
+ * `pause <seconds>` with no program: the image may have no `sleep`. mksh's `read -t` waits the
+ * whole time on a co-process that never writes (its pipes moved to fds 8 and 9, which a
+ * co-process read would lose at the first timeout); the commands started get neither.
  */
-const PAUSE = "(read x) |&\npause() { read -t \"$1\" -p _ 2>/dev/null; }";
+const PRELUDE = "set -m\n(read x) |&\nexec 8<&p 9>&p\npause() { read -t \"$1\" -u8 _ 2>/dev/null; }";
+const NO_PIPES = "8<&- 9>&-";
 
 function waitLoop(counter: string, ticks: number): string {
   return `while kill -0 $pid 2>/dev/null && [ $${counter} -lt ${ticks} ]; do pause ${TICK}; ${counter}=$((${counter}+1)); done`;
@@ -92,7 +96,7 @@ function waitLoop(counter: string, ticks: number): string {
 
 /** A probe is retried until it passes while the server runs (the trace's limit stops it otherwise). */
 function probeLoop(probe: string): string {
-  return `  until ( ${probe} ) >/dev/null 2>&1; do kill -0 $pid 2>/dev/null || break; pause ${TICK}; done`;
+  return `  until ( ${probe} ) >/dev/null 2>&1 ${NO_PIPES}; do kill -0 $pid 2>/dev/null || break; pause ${TICK}; done`;
 }
 
 /** STOPSIGNAL as kill -s takes it: SIGQUIT is QUIT; a number stays a number. */
