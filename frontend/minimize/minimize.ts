@@ -12,6 +12,7 @@ import type { Size } from "../resolve/resolution.js";
 import { solveStage } from "../source/source.js";
 import { MINIMIZE_ARG, type MinimizeArgs } from "./args.js";
 import { keptConfig } from "./config.js";
+import { copiedPaths } from "./copied.js";
 import { minimizeSpec, NothingToRun } from "./plan.js";
 
 export async function minimizeStage(ctx: BundleContext, progress: Progress, stage: Stage, args: MinimizeArgs): Promise<Result> {
@@ -21,7 +22,7 @@ export async function minimizeStage(ctx: BundleContext, progress: Progress, stag
   const src = await solveStage({ ...progress, gw, opts: ctx.opts, df, platform: ctx.platform }, stage);
   let spec;
   try {
-    spec = minimizeSpec(name, src.config, args);
+    spec = minimizeSpec(name, src.config, args, copiedPaths(df, stage));
   } catch (err) {
     if (err instanceof NothingToRun) throw errorAt(df, at, `${MINIMIZE_ARG}: ${err.message}`);
     throw err;

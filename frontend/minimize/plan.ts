@@ -1,5 +1,5 @@
 // A minimize request as the BUNDLE a user would have written by hand: `BUNDLE --from=<target>`
-// with the config's programs as entries, a trace that runs the image's own command (probed when
+// with the config's programs as entries, what the Dockerfile copied in as includes, a trace that runs the image's own command (probed when
 // it is a server), and the HEALTHCHECK as the test.
 import { defaultSpec, type BundleSpec, type Command } from "../dockerfile/bundle-spec.js";
 import type { ImageConfig } from "../source/source.js";
@@ -19,10 +19,12 @@ export const TRACE_LIMIT_MS = 120_000;
 
 export class NothingToRun extends Error {}
 
-export function minimizeSpec(from: string, config: ImageConfig, args: MinimizeArgs): BundleSpec {
+/** `copied`: what the Dockerfile copied into the stage (copied.ts), kept as --include would. */
+export function minimizeSpec(from: string, config: ImageConfig, args: MinimizeArgs, copied: string[] = []): BundleSpec {
   const entries = [...new Set([...configEntries(config), ...args.entries])];
   if (!entries.length) throw new NothingToRun("the stage has no ENTRYPOINT or CMD: name its programs with SIDEBUNDLE_ENTRIES");
-  const spec: BundleSpec = { ...defaultSpec(from), entries, include: args.include, exclude: args.exclude };
+  const include = [...new Set([...copied, ...args.include])];
+  const spec: BundleSpec = { ...defaultSpec(from), entries, include, exclude: args.exclude };
   if (args.traces.length) spec.traces = args.traces;
   else if (commandLine(config).length) {
     spec.traces = [runTrace(config, args.probes)];

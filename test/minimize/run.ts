@@ -51,11 +51,11 @@ export class Served {
     return new Served(client, server);
   }
 
-  /** Status and body of a GET, retried while the server is not listening yet. */
+  /** Body and status of a GET, retried while the server is not listening yet (curl's exit code when it never answered). */
   async get(port: number, path: string): Promise<string> {
     const url = `http://127.0.0.1:${port}${path}`;
-    const run = await docker(["exec", this.client, "curl", "-sS", "--retry", "30", "--retry-delay", "1", "--retry-connrefused", "-w", "\n%{http_code}", url]);
-    return `${run.stdout}${run.stderr}`;
+    const run = await docker(["exec", this.client, "curl", "-s", "--retry", "30", "--retry-delay", "1", "--retry-connrefused", "-w", "\n%{http_code}", url]);
+    return run.code === 0 ? run.stdout : `curl exited ${run.code}`;
   }
 
   async exec(argv: string[]): Promise<number> {

@@ -10,6 +10,7 @@ import { parseBundle } from "../../frontend/dockerfile/bundle-spec.js";
 import { parseDockerfile } from "../../frontend/dockerfile/parse.js";
 import { listArg, minimizeRequested, readMinimizeArgs, type MinimizeArgs } from "../../frontend/minimize/args.js";
 import { configEntries, healthcheckCommand, keptConfig } from "../../frontend/minimize/config.js";
+import { copiedPaths } from "../../frontend/minimize/copied.js";
 import { minimizeSpec, NothingToRun } from "../../frontend/minimize/plan.js";
 import type { ImageConfig } from "../../frontend/source/source.js";
 import { repo } from "../tracer/helpers.js";
@@ -147,5 +148,37 @@ describe.runIf(existsSync(join(repo, "dist/sh")))("the trace and test scripts, r
     const crashing: ImageConfig = { Cmd: ["/bin/sh", "-c", "exit 3"], Healthcheck: { Test: ["CMD", "false"] } };
     const run = runScript(minimizeSpec("s", crashing, NO_ARGS).tests[0].argv);
     expect([run.status, run.stderr]).toEqual([1, "the program exited with status 3 before its HEALTHCHECK passed\n"]);
+  });
+});
+
+describe("what the Dockerfile copies into the stage is kept", () => {
+  const copied = (text: string) => {
+    const df = parseDockerfile("Dockerfile", Buffer.from(text));
+    return copiedPaths(df, df.stages.at(-1)!);
+  };
+
+  it("each COPY/ADD destination, relative ones from the WORKDIR, in the stage and the stages it is built FROM", () => {
+    const text = [
+      "FROM debian:bookworm-slim AS base",
+      "COPY site.conf /etc/nginx/sites-available/default",
+      "FROM base AS build",
+      "COPY big /build-only/",
+      "FROM base",
+      "WORKDIR /srv",
+      "WORKDIR app",
+      "COPY --chown=app:app app.py requirements.txt ./",
+      'COPY ["static dir/", "./static/"]',
+      "ADD --link https://example.invalid/x.tgz /opt/vendor/x.tgz",
+      "COPY --from=build /out /opt/app",
+      "COPY <<EOF /etc/motd",
+      "hello",
+      "EOF",
+    ].join("\n");
+    expect(copied(text)).toEqual(["/etc/nginx/sites-available/default", "/srv/app", "/srv/app/static", "/opt/vendor/x.tgz", "/opt/app", "/etc/motd"]);
+  });
+
+  it("a copy into a directory many packages share keeps only what it copied; the root and variables are left out", () => {
+    const text = ["FROM debian", "COPY tool other/ /usr/local/bin/", "COPY rootfs/ /", "ARG D=/x", "COPY a $D/", "COPY b /usr/bin"].join("\n");
+    expect(copied(text)).toEqual(["/usr/local/bin/tool", "/usr/bin/b"]);
   });
 });
