@@ -55,9 +55,18 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
   return bundleFrom(ctx, ins, spec, src);
 }
 
+/** How a bundle is asked for, when not by a BUNDLE line. */
+export interface BundleRequest {
+  /** What its messages start with: what the user wrote (BUNDLE, a build-arg). */
+  who: string;
+  /** Measure the whole source too (Bundle.source). */
+  measureSource: boolean;
+}
+
 /** The BUNDLE over its solved source: trace, resolve, assemble, test. */
-export async function bundleFrom(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, measureSource = false): Promise<Bundle> {
+export async function bundleFrom(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, req: BundleRequest = { who: "BUNDLE", measureSource: false }): Promise<Bundle> {
   const { gw, df } = ctx;
+  const { who } = req;
   const launchNames = spec.layout === "portable" ? launcherNames(df, ins, spec) : undefined;
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(spec.traces.length + 2 + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
@@ -65,8 +74,8 @@ export async function bundleFrom(ctx: BundleContext, ins: Instruction, spec: Bun
   const image = await frontendImage().catch((err: Error) => {
     throw errorAt(ctx.df, ins, err.message);
   });
-  const resolved = await resolve(ctx, ins, spec, src, image, traces, measureSource, steps.next("resolve closure"));
-  checkDirs(ctx, ins, spec, resolved.plan);
+  const resolved = await resolve(ctx, ins, who, spec, src, image, traces, req.measureSource, steps.next("resolve closure"));
+  checkDirs(ctx, ins, who, spec, resolved.plan);
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
@@ -74,15 +83,15 @@ export async function bundleFrom(ctx: BundleContext, ins: Instruction, spec: Bun
   const def = bundle.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
   const untraced = resolved.untraced ? [`tracing is unavailable here (${resolved.untraced}): the bundle holds what static analysis finds; add what the programs load at run time with --include`] : [];
-  await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings.map(describeWarning)]);
-  const user = spec.tests.length ? await testUser(ctx, ins, src) : undefined;
-  for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
+  await warn(ctx, ins, who, def, [...untraced, ...resolved.plan.warnings.map(describeWarning)]);
+  const user = spec.tests.length ? await testUser(ctx, ins, who, src) : undefined;
+  for (const cmd of spec.tests) await test(ctx, ins, who, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
   const env = spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined;
   return { def, env, size: { files: files.length, bytes }, source: resolved.source };
 }
 
 /** Runs one --test in the bundle; a failure names what the bundle lacks that the source has. */
-async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, bundle: State, resolved: Resolved, cmd: Command, user: string | undefined, op: OpOptions): Promise<void> {
+async function test(ctx: BundleContext, ins: Instruction, who: string, spec: BundleSpec, src: Source, bundle: State, resolved: Resolved, cmd: Command, user: string | undefined, op: OpOptions): Promise<void> {
   const limit = spec.testTimeout ?? ctx.limit;
   const run = (traced: boolean, o: OpOptions) => readOutcome(ctx.gw, testRun(bundle, src, spec, cmd, { limit, traced, user }, ctx.platform, o));
   let outcome = await run(true, op);
@@ -91,23 +100,23 @@ async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src:
   if (passed(spec, outcome)) return;
   const bundled = new Set(resolved.plan.entries.map((e) => e.path));
   const missing = await missingFiles(outcome, new RefFS(ctx.gw, src.ref), bundled, payloadRoot(spec));
-  throw errorAt(ctx.df, ins, `BUNDLE: ${failureReport(cmd, spec, outcome, missing, limit)}`);
+  throw errorAt(ctx.df, ins, `${who}: ${failureReport(cmd, spec, outcome, missing, limit)}`);
 }
 
 /** The directories --mkdir and --install-to make must not be files of the bundle. */
-function checkDirs(ctx: BundleContext, ins: Instruction, spec: BundleSpec, plan: Plan): void {
+function checkDirs(ctx: BundleContext, ins: Instruction, who: string, spec: BundleSpec, plan: Plan): void {
   const dirs = [...spec.mkdir.map((d) => ({ flag: "--mkdir", dir: d.path })), ...(spec.installTo ? [{ flag: "--install-to", dir: spec.installTo }] : [])];
   for (const { flag, dir } of dirs) {
     const file = fileInTheWay(plan, dir);
-    if (file) throw errorAt(ctx.df, ins, `BUNDLE: ${flag}=${dir}: ${file} is a file of the bundle, not a directory`);
+    if (file) throw errorAt(ctx.df, ins, `${who}: ${flag}=${dir}: ${file} is a file of the bundle, not a directory`);
   }
 }
 
 /** The stage's USER as `uid:gid`, resolved in the source (the bundle may have no /etc/passwd). */
-async function testUser(ctx: BundleContext, ins: Instruction, src: Source): Promise<string | undefined> {
+async function testUser(ctx: BundleContext, ins: Instruction, who: string, src: Source): Promise<string | undefined> {
   if (!src.config.User) return undefined;
   const user = await numericUser(new RefFS(ctx.gw, src.ref), src.config.User).catch((err: Error) => {
-    throw errorAt(ctx.df, ins, `BUNDLE: --test: ${err.message}`);
+    throw errorAt(ctx.df, ins, `${who}: --test: ${err.message}`);
   });
   return `${user.uid}:${user.gid}`;
 }
@@ -123,7 +132,7 @@ function launcherNames(df: Dockerfile, ins: Instruction, spec: BundleSpec): Map<
   return names;
 }
 
-async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, image: State, traces: State[], measureSource: boolean, op: OpOptions): Promise<Resolved> {
+async function resolve(ctx: BundleContext, ins: Instruction, who: string, spec: BundleSpec, src: Source, image: State, traces: State[], measureSource: boolean, op: OpOptions): Promise<Resolved> {
   const request = {
     entries: spec.entries,
     env: envRecord(src.config.Env),
@@ -139,11 +148,11 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
     ...(measureSource && { measureSource }),
   };
   const resolution = await readResolution(ctx.gw, resolveRun({ image, source: src.state, traces, request }, op));
-  if ("error" in resolution) throw errorAt(ctx.df, ins, `BUNDLE: ${resolution.error}`);
+  if ("error" in resolution) throw errorAt(ctx.df, ins, `${who}: ${resolution.error}`);
   if ("traceFailed" in resolution) {
     const f = resolution.traceFailed;
     const stderr = await (await RefFS.solve(ctx.gw, traces[f.trace])).readText(`${RESULT_DIR}/${STDERR_TAIL}`);
-    throw errorAt(ctx.df, ins, `BUNDLE: ${traceFailure(spec, f, stderr, ctx.limit)}`);
+    throw errorAt(ctx.df, ins, `${who}: ${traceFailure(spec, f, stderr, ctx.limit)}`);
   }
   return resolution;
 }
@@ -174,12 +183,12 @@ function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, image
 }
 
 /** Warnings are attached to the assemble vertex, which the client has just seen. */
-async function warn(ctx: BundleContext, ins: Instruction, def: Definition, warnings: string[]): Promise<void> {
+async function warn(ctx: BundleContext, ins: Instruction, who: string, def: Definition, warnings: string[]): Promise<void> {
   const { digest } = definitionResult(def);
   for (const short of warnings) {
     await ctx.gw.warn({
       digest,
-      short: `BUNDLE: ${short}`,
+      short: `${who}: ${short}`,
       info: { filename: ctx.df.filename, data: ctx.df.data, language: "Dockerfile" },
       ranges: [{ start: { line: ins.startLine }, end: { line: ins.endLine } }],
     });

@@ -27,7 +27,7 @@ export async function minimizeStage(ctx: BundleContext, progress: Progress, stag
     if (err instanceof NothingToRun) throw errorAt(df, at, `${MINIMIZE_ARG}: ${err.message}`);
     throw err;
   }
-  const bundle = await bundleFrom(ctx, at, spec, src, true);
+  const bundle = await bundleFrom(ctx, at, spec, src, { who: MINIMIZE_ARG, measureSource: true });
   await report(ctx, name, bundle.size, bundle.source);
   const { ref } = await gw.solve({ Definition: bundle.def });
   const config = imageConfig(ctx, `sidebundle: ${MINIMIZE_ARG}=1 of stage ${name}`, keptConfig(src.config));

@@ -135,6 +135,12 @@ describe("the build-args", () => {
     }
   });
 
+  it("a SIDEBUNDLE_TEST that fails in the minimized image fails the build, in one line naming the build-arg", async () => {
+    const build = await docker(["buildx", "build", ...minimizeArgs({ SIDEBUNDLE_TEST: `jq -n '"boom" | error'` }), join(MINIMIZE_DIR, "cli-jq")]);
+    expect(build.code).not.toBe(0);
+    expect(build.stderr).toMatch(/ERROR: .*SIDEBUNDLE_MINIMIZE: --test "jq -n '"boom" \| error'" exited with status 5; its error output ended with "jq: error \(at <unknown>\): boom\\n"\n/);
+  });
+
   it("works the same from a `# syntax=sidebundle/frontend` line", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sb-minimize-syntax-"));
     writeFileSync(join(dir, "Dockerfile"), `# syntax=sidebundle/frontend\n${readFileSync(join(MINIMIZE_DIR, "cli-jq", "Dockerfile"), "utf8")}`);
