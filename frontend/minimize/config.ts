@@ -37,7 +37,7 @@ export function configEntries(config: ImageConfig): string[] {
   return [...new Set(programs)];
 }
 
-/** A server is probed: it EXPOSEs a port, or has a health check. */
+/** It EXPOSEs a port: a server, probed as soon as it starts. */
 export function exposes(config: ImageConfig): boolean {
   return Object.keys(config.ExposedPorts ?? {}).length > 0;
 }

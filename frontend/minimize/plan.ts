@@ -1,6 +1,6 @@
 // A minimize request as the BUNDLE a user would have written by hand: `BUNDLE --from=<target>`
-// with the config's programs as entries, what the Dockerfile copied in as includes, a trace that runs the image's own command (probed when
-// it is a server), and the HEALTHCHECK as the test.
+// with the config's programs as entries, what the Dockerfile copied in as includes, a trace that
+// runs the image's own command (probed when it is a server), and the HEALTHCHECK as the test.
 import { defaultSpec, type BundleSpec, type Command } from "../dockerfile/bundle-spec.js";
 import type { ImageConfig } from "../source/source.js";
 import { SHELL, TOOLS_DIR } from "../trace/tools.js";
@@ -12,7 +12,7 @@ const WINDOW_TICKS = 25;
 const TICK = "0.2";
 /** How long a server with no probe runs before it is stopped. */
 const UNPROBED_TICKS = 15;
-/** A server stopped by its stop signal that still runs after this is killed. */
+/** A server stopped by its stop signal that still runs after this is killed, with its process group. */
 const STOP_TICKS = 50;
 /** The trace's own limit: a server whose probes never pass is stopped then, keeping what it touched. */
 export const TRACE_LIMIT_MS = 120_000;
@@ -54,7 +54,8 @@ function runTrace(config: ImageConfig, extraProbes: string[]): Command {
     ...(probes.length ? probes.map(probeLoop) : [`i=0; ${waitLoop("i", UNPROBED_TICKS)}`]),
     `  kill -s ${stopSignal(config)} $pid 2>/dev/null`,
     `  i=0; ${waitLoop("i", STOP_TICKS)}`,
-    "  kill -s KILL $pid 2>/dev/null",
+    // What still runs of its process group (a worker its main process left behind) is killed.
+    "  kill -s KILL -- -$pid 2>/dev/null",
     "fi",
     "wait $pid",
     "exit 0",

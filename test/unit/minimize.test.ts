@@ -134,6 +134,15 @@ describe.runIf(existsSync(join(repo, "dist/sh")))("the trace and test scripts, r
     expect(run.ms).toBeLessThan(4000);
   });
 
+  it("what a stopped server leaves behind in its process group is killed", () => {
+    const server = "sleep 61.5 & trap 'exit 0' TERM; while :; do sleep 0.1; done";
+    const run = runScript(trace({ Cmd: ["/bin/sh", "-c", server], ExposedPorts: { "80/tcp": {} } }, ["true"]));
+    // The child holds the script's stdout: the run ends only once it is gone.
+    expect(run.status).toBe(0);
+    expect(run.ms).toBeLessThan(12_000);
+    expect(spawnSync("pgrep", ["-f", "sleep 61.5"]).status).toBe(1);
+  }, 30_000);
+
   it("a program still running after the window is a server: with no probe, stopped soon after", () => {
     const run = runScript(trace({ Entrypoint: ["sleep"], Cmd: ["60"] }));
     expect(run.status).toBe(0);
