@@ -12,10 +12,13 @@ import type { Gateway } from "../gateway/client.js";
 import { FrontendError } from "../gateway/errors.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import type { Result } from "../gateway/types.js";
+import { MINIMIZE_ARG, type MinimizeArgs } from "../minimize/args.js";
+import { minimizeStage } from "../minimize/minimize.js";
+import { imageConfig } from "./image-config.js";
 import { DEFAULT_LIMIT_MS, sourceDateEpoch } from "./layout-inputs.js";
 import { dispatchBundle, type Bundle, type BundleContext, type Progress } from "./dispatch.js";
 import { platformId, stagePlatforms, targetPlatforms, unique, workerPlatform } from "./platform.js";
-import { neededBundles, reachableStages, targetStage, type NeededBundle } from "./stages.js";
+import { neededBundles, reachableStages, stageStart, targetStage, type NeededBundle } from "./stages.js";
 
 interface Built {
   needed: NeededBundle;
@@ -23,22 +26,32 @@ interface Built {
   bundle: Bundle;
 }
 
-export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, source: DockerfileSource, df: Dockerfile): Promise<Result> {
+/**
+ * Builds the Dockerfile's BUNDLEs, then the target: through dockerfile.v0, or minimized when
+ * `minimize` is given (--build-arg SIDEBUNDLE_MINIMIZE=1).
+ */
+export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, source: DockerfileSource, df: Dockerfile, minimize?: MinimizeArgs): Promise<Result> {
   // Everything that can fail without building fails before any BUNDLE runs.
-  const bundles = neededBundles(df, targetStage(df, opts.target));
+  const target = targetStage(df, opts.target);
+  const bundles = neededBundles(df, target);
   const sourceDateEpoch = epoch(opts);
-  // Named contexts (context:<name>=input:<key>) arrived with BuildKit 0.10, as did Warn.
-  if (bundles.length && !(await gw.hasCapID("FrontendAPICaps", "gateway.warnings"))) {
-    throw errorAt(df, bundles[0].ins, "BUNDLE needs BuildKit 0.10 or later (Docker 23.0 or later): this engine has no named build contexts");
+  const first = bundles[0]?.ins ?? (minimize && target ? stageStart(df, target) : undefined);
+  // Named contexts (context:<name>=input:<key>) arrived with BuildKit 0.10, as did Warn and the
+  // frontend's own image that the resolve step runs in.
+  if (first && !(await gw.hasCapID("FrontendAPICaps", "gateway.warnings"))) {
+    throw errorAt(df, first, `${bundles.length ? "BUNDLE" : MINIMIZE_ARG} needs BuildKit 0.10 or later (Docker 23.0 or later): this engine has no named build contexts`);
   }
-  const limit = bundles.length ? commandLimit(df, bundles[0].ins, opts) : DEFAULT_LIMIT_MS;
+  const limit = first ? commandLimit(df, first, opts) : DEFAULT_LIMIT_MS;
   const pong = await gw.ping();
   const platforms = targetPlatforms(opts.platform, pong);
   if (platforms.length === 1) {
     const ctx: BundleContext = { gw, opts, df, platform: platforms[0], epoch: sourceDateEpoch, limit };
     const final = progress(ctx, source, await buildAll(ctx, source, bundles));
-    return forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
+    if (!minimize) return forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
+    if (!target) throw new FrontendError(`${MINIMIZE_ARG}: the Dockerfile has no stage to minimize`);
+    return minimizeStage(ctx, final, target, minimize);
   }
+  if (minimize) throw new FrontendError(`${MINIMIZE_ARG} minimizes one platform at a time; run one build per platform instead of --platform=${opts.platform}`);
   // Each platform's BUNDLEs are built (sources solved, traced, tested) as a build for it alone
   // would; dockerfile.v0 then builds every platform, each taking its own bundles as named
   // contexts (context:<name>::<platform>), and returns one result per platform.
@@ -140,7 +153,8 @@ function addContext(ctx: BundleContext, b: Built, overrides: Required<Overrides>
   overrides.opts[key] = `input:${input}`;
   if (!startsFrom) return;
   // The stage starts from the bundle, whose image config carries the source's ENV.
-  overrides.opts[`input-metadata:${input}`] = JSON.stringify({ "containerimage.config": imageConfig(ctx, b.needed.ins, b.bundle.env ?? []) });
+  const config = imageConfig(ctx, `BUNDLE ${b.needed.ins.args}`, { Env: b.bundle.env ?? [] });
+  overrides.opts[`input-metadata:${input}`] = JSON.stringify({ "containerimage.config": config.toString("base64") });
 }
 
 /** The FROM scratch line of the BUNDLE's stage when the BUNDLE is that stage's first instruction. */
@@ -149,19 +163,6 @@ function startsStage(df: Dockerfile, ins: Instruction): Instruction | undefined 
   const from = df.instructions[at - 1];
   if (from?.keyword !== "FROM" || from.stage !== ins.stage) return undefined;
   return df.stages[ins.stage].base.toLowerCase() === "scratch" ? from : undefined;
-}
-
-/**
- * The config of a stage that starts from a bundle. dockerfile.v0 keeps a named context's times
- * as they are (SOURCE_DATE_EPOCH does not apply to them), and the exporter dates a layer that has
- * no history entry "now"; so both are written here, from SOURCE_DATE_EPOCH when it is set.
- */
-function imageConfig(ctx: BundleContext, ins: Instruction, env: string[]): string {
-  const p = ctx.platform;
-  const created = ctx.epoch !== undefined ? new Date(Number(ctx.epoch / 1_000_000n)).toISOString() : undefined;
-  const history = [{ created, created_by: `BUNDLE ${ins.args}`, comment: "sidebundle" }];
-  const config = { architecture: p.Architecture, os: p.OS, variant: p.Variant, created, history, config: { Env: env } };
-  return Buffer.from(JSON.stringify(config)).toString("base64");
 }
 
 const LIMIT_ARG = "SIDEBUNDLE_TIMEOUT";

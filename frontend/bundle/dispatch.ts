@@ -15,7 +15,7 @@ import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import { frontendImage } from "../gateway/metadata.js";
 import { readResolution, resolveRun } from "../resolve/resolve-run.js";
-import type { Resolved } from "../resolve/resolution.js";
+import type { Resolved, Size } from "../resolve/resolution.js";
 import { RefFS } from "../source/ref-fs.js";
 import { platformId } from "./platform.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
@@ -47,39 +47,58 @@ export interface Bundle {
   def: Definition;
   /** The ENV the bundle carries (--env=inherit), if any. */
   env?: string[];
+  /** The bundle's regular files and their bytes. */
+  size: Size;
+  /** The source's, when asked for. */
+  source?: Size;
 }
 
 export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec: BundleSpec, progress: Progress): Promise<Bundle> {
+  const src = await solveSource({ ...progress, gw: ctx.gw, opts: ctx.opts, df: ctx.df, ins, from: spec.from, platform: ctx.platform });
+  return bundleFrom(ctx, ins, spec, src);
+}
+
+/** How a bundle is asked for, when not by a BUNDLE line. */
+export interface BundleRequest {
+  /** What its messages start with: what the user wrote (BUNDLE, a build-arg). */
+  who: string;
+  /** Measure the whole source too (Bundle.source). */
+  measureSource: boolean;
+}
+
+/** The BUNDLE over its solved source: trace, resolve, assemble, test. */
+export async function bundleFrom(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, req: BundleRequest = { who: "BUNDLE", measureSource: false }): Promise<Bundle> {
   const { gw, df } = ctx;
+  const { who } = req;
   if (spec.layout !== "rootfs") {
-    requireTools(ctx, ins, spec.layout === "single-file" ? [LAUNCHER, SINGLE_HEAD] : [LAUNCHER]);
-    userError(ctx, ins, () => launcherNames(spec));
+    requireTools(ctx, ins, who, spec.layout === "single-file" ? [LAUNCHER, SINGLE_HEAD] : [LAUNCHER]);
+    userError(ctx, ins, who, () => launcherNames(spec));
   }
-  const src = await solveSource({ ...progress, gw, opts: ctx.opts, df, ins, from: spec.from, platform: ctx.platform });
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(ctx.label, spec.traces.length + 2 + (spec.compress ? 1 : 0) + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
   const traces = spec.traces.map((cmd) => traceRun(src, spec, cmd, ctx.limit, ctx.platform, steps.next(`trace: ${cmd.text}`)));
   const image = await frontendImage().catch((err: Error) => {
     throw errorAt(ctx.df, ins, err.message);
   });
-  const resolved = await resolve(ctx, ins, spec, src, image, traces, steps.next("resolve closure"));
+  const resolved = await resolve(ctx, ins, who, spec, src, image, traces, req.measureSource, steps.next("resolve closure"));
   const inTheWay = dirsInTheWay(spec, resolved.plan);
-  if (inTheWay) throw errorAt(ctx.df, ins, `BUNDLE: ${inTheWay}`);
+  if (inTheWay) throw errorAt(ctx.df, ins, `${who}: ${inTheWay}`);
   const packed = spec.compress ? await compress(ctx, spec, src, image, resolved, steps.next(`compress: ${spec.compress.tool}`)) : undefined;
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
-  const { output, bundle } = assembleLayout(ctx, ins, spec, packed?.source ?? src.state, image, resolved, packed?.report, op);
+  const { output, bundle } = assembleLayout(ctx, ins, who, spec, packed?.source ?? src.state, image, resolved, packed?.report, op);
   const def = output.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
-  await warn(ctx, ins, def, [...bundleWarnings(resolved), ...(packed?.report.refused.map(describeRefusal) ?? [])]);
-  const user = spec.tests.length ? await testUser(ctx, ins, src) : undefined;
-  for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
-  return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
+  await warn(ctx, ins, who, def, [...bundleWarnings(resolved), ...(packed?.report.refused.map(describeRefusal) ?? [])]);
+  const user = spec.tests.length ? await testUser(ctx, ins, who, src) : undefined;
+  for (const cmd of spec.tests) await test(ctx, ins, who, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
+  const env = spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined;
+  return { def, env, size: { files: files.length, bytes }, source: resolved.source };
 }
 
 /** Runs one --test in the bundle; a failure names what the bundle lacks that the source has. */
-async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, bundle: State, resolved: Resolved, cmd: Command, user: string | undefined, op: OpOptions): Promise<void> {
+async function test(ctx: BundleContext, ins: Instruction, who: string, spec: BundleSpec, src: Source, bundle: State, resolved: Resolved, cmd: Command, user: string | undefined, op: OpOptions): Promise<void> {
   const limit = spec.testTimeout ?? ctx.limit;
   const run = (traced: boolean, o: OpOptions) => readOutcome(ctx.gw, testRun(bundle, src, spec, cmd, { limit, traced, user }, ctx.platform, o));
   let outcome = await run(true, op);
@@ -88,26 +107,26 @@ async function test(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src:
   if (passed(spec, outcome)) return;
   const bundled = new Set(resolved.plan.entries.map((e) => e.path));
   const missing = await missingFiles(outcome, new RefFS(ctx.gw, src.ref), bundled, payloadRoot(spec));
-  throw errorAt(ctx.df, ins, `BUNDLE: ${failureReport(cmd, spec, outcome, missing, limit)}`);
+  throw errorAt(ctx.df, ins, `${who}: ${failureReport(cmd, spec, outcome, missing, limit)}`);
 }
 
 /** The stage's USER as `uid:gid`, resolved in the source (the bundle may have no /etc/passwd). */
-async function testUser(ctx: BundleContext, ins: Instruction, src: Source): Promise<string | undefined> {
+async function testUser(ctx: BundleContext, ins: Instruction, who: string, src: Source): Promise<string | undefined> {
   if (!src.config.User) return undefined;
   const user = await numericUser(new RefFS(ctx.gw, src.ref), src.config.User).catch((err: Error) => {
-    throw errorAt(ctx.df, ins, `BUNDLE: --test: ${err.message}`);
+    throw errorAt(ctx.df, ins, `${who}: --test: ${err.message}`);
   });
   return `${user.uid}:${user.gid}`;
 }
 
-async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, image: State, traces: State[], op: OpOptions): Promise<Resolved> {
-  const request = resolveRequest(spec, envRecord(src.config.Env), OWN_DIRS);
+async function resolve(ctx: BundleContext, ins: Instruction, who: string, spec: BundleSpec, src: Source, image: State, traces: State[], measureSource: boolean, op: OpOptions): Promise<Resolved> {
+  const request = { ...resolveRequest(spec, envRecord(src.config.Env), OWN_DIRS), ...(measureSource && { measureSource }) };
   const resolution = await readResolution(ctx.gw, resolveRun({ image, source: src.state, traces, request }, op));
-  if ("error" in resolution) throw errorAt(ctx.df, ins, `BUNDLE: ${resolution.error}`);
+  if ("error" in resolution) throw errorAt(ctx.df, ins, `${who}: ${resolution.error}`);
   if ("traceFailed" in resolution) {
     const f = resolution.traceFailed;
     const stderr = await (await RefFS.solve(ctx.gw, traces[f.trace])).readText(`${RESULT_DIR}/${STDERR_TAIL}`);
-    throw errorAt(ctx.df, ins, `BUNDLE: ${traceFailure(spec, f, stderr, ctx.limit)}`);
+    throw errorAt(ctx.df, ins, `${who}: ${traceFailure(spec, f, stderr, ctx.limit)}`);
   }
   return resolution;
 }
@@ -117,9 +136,9 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
  * whose tests run in the portable bundle it carries. Files are copied from `from`: the source, or
  * the source packed by --compress.
  */
-function assembleLayout(ctx: BundleContext, ins: Instruction, spec: BundleSpec, from: State, image: State, resolved: Resolved, packed: Compression | undefined, op: OpOptions): { output: State; bundle: State } {
+function assembleLayout(ctx: BundleContext, ins: Instruction, who: string, spec: BundleSpec, from: State, image: State, resolved: Resolved, packed: Compression | undefined, op: OpOptions): { output: State; bundle: State } {
   const compressed = packed && spec.compress ? { tool: spec.compress.tool, files: new Map(packed.compressed.map((f) => [f.path, f])) } : undefined;
-  const inputs = userError(ctx, ins, () => layoutInputs(spec, resolved, ctx.epoch, compressed));
+  const inputs = userError(ctx, ins, who, () => layoutInputs(spec, resolved, ctx.epoch, compressed));
   const { manifest, times } = inputs;
   if (spec.layout === "rootfs") {
     const bundle = assemble(from, resolved.plan, { manifest, mkdir: spec.mkdir, installTo: inputs.installTo, times, image }, op);
@@ -133,20 +152,20 @@ function assembleLayout(ctx: BundleContext, ins: Instruction, spec: BundleSpec, 
 }
 
 /** The portable launcher (and a single file's head) go into the bundle: they must be the target platform's. */
-function requireTools(ctx: BundleContext, ins: Instruction, tools: string[]): void {
+function requireTools(ctx: BundleContext, ins: Instruction, who: string, tools: string[]): void {
   for (const tool of tools.filter((t) => !hasTool(t, ctx.platform))) {
     const has = toolPlatforms(tool).join(", ") || "none";
     const what = tool === LAUNCHER ? "portable launcher" : "single-file launcher";
-    throw errorAt(ctx.df, ins, `BUNDLE: this frontend image has no ${what} for ${platformId(ctx.platform)} (it has: ${has})`);
+    throw errorAt(ctx.df, ins, `${who}: this frontend image has no ${what} for ${platformId(ctx.platform)} (it has: ${has})`);
   }
 }
 
 /** A BUNDLE mistake found by a shared helper, at the BUNDLE's line. */
-function userError<T>(ctx: BundleContext, ins: Instruction, f: () => T): T {
+function userError<T>(ctx: BundleContext, ins: Instruction, who: string, f: () => T): T {
   try {
     return f();
   } catch (err) {
-    throw errorAt(ctx.df, ins, `BUNDLE: ${(err as Error).message}`);
+    throw errorAt(ctx.df, ins, `${who}: ${(err as Error).message}`);
   }
 }
 
@@ -158,12 +177,12 @@ async function compress(ctx: BundleContext, spec: BundleSpec, src: Source, image
 }
 
 /** Warnings are attached to the assemble vertex, which the client has just seen. */
-async function warn(ctx: BundleContext, ins: Instruction, def: Definition, warnings: string[]): Promise<void> {
+async function warn(ctx: BundleContext, ins: Instruction, who: string, def: Definition, warnings: string[]): Promise<void> {
   const { digest } = definitionResult(def);
   for (const short of warnings) {
     await ctx.gw.warn({
       digest,
-      short: `${ctx.label ? `${ctx.label}: ` : ""}BUNDLE: ${short}`,
+      short: `${ctx.label ? `${ctx.label}: ` : ""}${who}: ${short}`,
       info: { filename: ctx.df.filename, data: ctx.df.data, language: "Dockerfile" },
       ranges: [{ start: { line: ins.startLine }, end: { line: ins.endLine } }],
     });
@@ -199,6 +218,6 @@ class Steps {
   }
 }
 
-function megabytes(bytes: number): string {
+export function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }

@@ -19,6 +19,11 @@ export function targetStage(df: Dockerfile, target: string | undefined): Stage |
   return stage;
 }
 
+/** A stage's FROM line. */
+export function stageStart(df: Dockerfile, stage: Stage): Instruction {
+  return df.instructions.find((i) => i.keyword === "FROM" && i.stage === stage.index)!;
+}
+
 /** The BUNDLEs of the stages `target` needs, in file order, their flags read. */
 export function neededBundles(df: Dockerfile, target: Stage | undefined): NeededBundle[] {
   const bundles = new Map<Instruction, NeededBundle>();

@@ -8,6 +8,8 @@ export interface Command {
   text: string;
   argv: string[];
   shell: boolean;
+  /** The frontend's static tools the command runs (its own shell), mounted beside the tracer. */
+  tools?: string[];
 }
 
 export interface BundleSpec {
@@ -49,7 +51,7 @@ export interface Compression {
 type Setter = (spec: BundleSpec, value: string) => void;
 const VALUED: Record<string, Setter> = {
   from: (s, v) => (s.from = v),
-  trace: (s, v) => s.traces.push(command("trace", v)),
+  trace: (s, v) => s.traces.push(command("--trace", v)),
   "trace-stdin": (s, v) => (s.traceStdin = v),
   "trace-env": (s, v) => s.traceEnv.push(keyValue(v)),
   "trace-timeout": (s, v) => (s.traceTimeout = duration(v, "--trace-timeout")),
@@ -59,7 +61,7 @@ const VALUED: Record<string, Setter> = {
   "skip-rule": (s, v) => s.skipRules.push(ruleName(v)),
   mkdir: (s, v) => s.mkdir.push(mkdir(v)),
   "install-to": (s, v) => (s.installTo = absolute(v, "--install-to")),
-  test: (s, v) => s.tests.push(command("test", v)),
+  test: (s, v) => s.tests.push(command("--test", v)),
   "test-stdin": (s, v) => (s.testStdin = v),
   "test-stdout": (s, v) => (s.testStdout = v),
   "test-timeout": (s, v) => (s.testTimeout = duration(v, "--test-timeout")),
@@ -99,12 +101,17 @@ export function bundleFlagKind(name: string): "valued" | "boolean" | undefined {
   return Object.hasOwn(VALUED, name) ? "valued" : Object.hasOwn(BOOLEAN, name) ? "boolean" : undefined;
 }
 
-/** BUNDLE's words (`--flag=value`, `--flag`, entries) as a spec; a mistake throws its one-line message. */
-export function parseBundleWords(words: string[]): BundleSpec {
-  const spec: BundleSpec = {
-    from: "", entries: [], traces: [], traceEnv: [], include: [], exclude: [], mkdir: [], tests: [],
+/** A BUNDLE with no flags but --from: every default. */
+export function defaultSpec(from: string): BundleSpec {
+  return {
+    from, entries: [], traces: [], traceEnv: [], include: [], exclude: [], mkdir: [], tests: [],
     strict: false, allowGpuLibs: false, skipRules: [], env: "inherit", layout: "rootfs", prefix: "/",
   };
+}
+
+/** BUNDLE's words (`--flag=value`, `--flag`, entries) as a spec; a mistake throws its one-line message. */
+export function parseBundleWords(words: string[]): BundleSpec {
+  const spec = defaultSpec("");
   const given = new Set<string>();
   for (const word of words) {
     if (!word.startsWith("--")) {
@@ -133,20 +140,23 @@ export function parseBundleWords(words: string[]): BundleSpec {
   return spec;
 }
 
-/** Exec form when the value is a JSON array, as RUN reads it; anything else is shell form. */
-function command(flag: string, value: string): Command {
-  if (value.trim() === "") throw new Error(`--${flag}: empty command`);
+/**
+ * Exec form when the value is a JSON array, as RUN reads it; anything else is shell form.
+ * `flag` names where the value came from in messages (--trace, a build-arg).
+ */
+export function command(flag: string, value: string): Command {
+  if (value.trim() === "") throw new Error(`${flag}: empty command`);
   const argv = jsonArray(value);
   if (argv === undefined) {
     try {
       shellWords(value);
     } catch (err) {
-      throw new Error(`--${flag}: ${(err as Error).message} in: ${value}`);
+      throw new Error(`${flag}: ${(err as Error).message} in: ${value}`);
     }
     return { text: value, argv: ["/bin/sh", "-c", value], shell: true };
   }
   if (argv.length === 0 || !argv.every((a) => typeof a === "string")) {
-    throw new Error(`--${flag}: a JSON command must be a non-empty array of strings: ${value}`);
+    throw new Error(`${flag}: a JSON command must be a non-empty array of strings: ${value}`);
   }
   return { text: argv.join(" "), argv, shell: false };
 }
@@ -218,7 +228,7 @@ function mkdir(v: string): { path: string; mode: number } {
   return { path: absolute(path, "--mkdir"), mode: mode === undefined ? 0o755 : parseInt(mode, 8) };
 }
 
-function glob(v: string, flag: string): string {
+export function glob(v: string, flag: string): string {
   if (v === "") throw new Error(`${flag} wants a path or glob, got an empty value`);
   return v;
 }

@@ -26,6 +26,14 @@ export interface ResolveRequest {
   baseDirs: boolean;
   /** --trace-timeout: a trace stopped by its timeout is a success, not a failure. */
   traceTimeoutKeeps: boolean;
+  /** Count the source's regular files and bytes (a minimize reports them beside the bundle's). */
+  measureSource?: boolean;
+}
+
+/** Regular files and their bytes. */
+export interface Size {
+  files: number;
+  bytes: number;
 }
 
 export interface Resolved {
@@ -36,6 +44,8 @@ export interface Resolved {
   launches?: Record<string, LaunchSpec>;
   /** Why the commands could not be traced (ptrace unavailable: QEMU emulation, Yama scope 3). */
   untraced?: string;
+  /** The whole source's size, when asked for. */
+  source?: Size;
 }
 
 /** A --trace whose command failed or ran out of time; `trace` is its index. */
@@ -73,7 +83,8 @@ export async function resolveBundle(fs: RootFS, req: ResolveRequest, traceLogs: 
     const digests = await fileDigests(fs, plan);
     const launches = req.launchers ? await launchSpecs(fs, req, plan) : undefined;
     const { untraced } = traces;
-    return { plan, digests, ...(launches && { launches }), ...(untraced && { untraced }) };
+    const source = req.measureSource ? await treeSize(fs, "/") : undefined;
+    return { plan, digests, ...(launches && { launches }), ...(untraced && { untraced }), ...(source && { source }) };
   } catch (err) {
     return { error: (err as Error).message };
   }
@@ -119,6 +130,25 @@ async function closure(fs: RootFS, req: ResolveRequest, trace: AsyncIterable<Tra
   const unresolved = plan.warnings.filter(isUnresolved);
   if (req.strict && unresolved.length) throw new Error(`--strict: ${unresolved.map(describeWarning).join("; ")}`);
   return plan;
+}
+
+/** The regular files under a directory, symlinks not followed. */
+async function treeSize(fs: RootFS, dir: string): Promise<Size> {
+  const size = { files: 0, bytes: 0 };
+  const names = await fs.readdir(dir);
+  await forEachConcurrently(names, CONCURRENT_READS, async (name) => {
+    const path = dir === "/" ? `/${name}` : `${dir}/${name}`;
+    const stat = await fs.lstat(path);
+    if (stat?.type === "dir") {
+      const sub = await treeSize(fs, path);
+      size.files += sub.files;
+      size.bytes += sub.bytes;
+    } else if (stat?.type === "file") {
+      size.files++;
+      size.bytes += stat.size;
+    }
+  });
+  return size;
 }
 
 /** sha256 of each file's content, a few files at a time, each read in chunks. */

@@ -2,15 +2,37 @@
 // Ref.def is reused, so nothing is built twice), or an image.
 import { normalizeImageRef, State, type Platform } from "../../llb/index.js";
 import { forwardToDockerfileFrontend, type Overrides } from "../dockerfile/forward.js";
-import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
+import { errorAt, type Dockerfile, type Instruction, type Stage } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
 import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 
+/** An OCI image's runtime config, as BuildKit's exporters read it. */
 export interface ImageConfig {
   Env?: string[];
   WorkingDir?: string;
   User?: string;
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  /** SHELL: what shell-form commands (a CMD-SHELL health check) run through. */
+  Shell?: string[];
+  ExposedPorts?: Record<string, object>;
+  Volumes?: Record<string, object>;
+  Labels?: Record<string, string>;
+  StopSignal?: string;
+  Healthcheck?: Healthcheck;
+  OnBuild?: string[] | null;
+  ArgsEscaped?: boolean;
+}
+
+export interface Healthcheck {
+  /** ["NONE"], ["CMD", argv...] or ["CMD-SHELL", command]. */
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
 }
 
 export interface Source {
@@ -40,6 +62,11 @@ export async function solveSource(req: SourceRequest): Promise<Source> {
   if (stage.index >= req.ins.stage) {
     throw errorAt(req.df, req.ins, `BUNDLE: --from=${req.from}: a stage can only bundle from an earlier stage`);
   }
+  return solveStage(req, stage);
+}
+
+/** A stage of the Dockerfile as dockerfile.v0 builds it, with its image config. */
+export async function solveStage(req: Omit<SourceRequest, "from" | "ins">, stage: Stage): Promise<Source> {
   const overrides = { ...req.overrides, opts: { ...req.overrides.opts, target: stage.name } };
   const result = await forwardToDockerfileFrontend(req.gw, req.opts, req.dockerfile, overrides);
   const ref = result.ref;

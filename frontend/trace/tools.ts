@@ -7,6 +7,8 @@ import { FileActions, State, type Network, type OpOptions, type Platform } from 
 import { platformId } from "../bundle/platform.js";
 
 export const TOOLS_DIR = "/.sidebundle-tools";
+/** A static POSIX shell (mksh) shipped beside the tracer: a bundle or a source need not have one. */
+export const SHELL = "sh";
 /** Where a tool run writes what the frontend reads back. */
 export const OUT_DIR = "/.sidebundle-out";
 /** Where those files are in the run's result (runTraced). */

@@ -14,6 +14,7 @@ export function traceRun(src: Source, spec: BundleSpec, cmd: Command, limit: num
     {
       root: src.state,
       argv: cmd.argv,
+      tools: cmd.tools,
       tracerArgs: traceOptions(spec, limit),
       stdin: spec.traceStdin,
       env: [...(src.config.Env ?? []), ...spec.traceEnv],

@@ -6,12 +6,10 @@ import { formatDuration, type BundleSpec, type Command } from "../dockerfile/bun
 import type { Gateway } from "../gateway/client.js";
 import { RefFS } from "../source/ref-fs.js";
 import type { Source } from "../source/source.js";
-import { isUnder, OUT_DIR, OWN_DIRS, RESULT_DIR, STDERR_TAIL, TOOLS_DIR, TRACE_LOG, runTraced } from "../trace/tools.js";
+import { isUnder, OUT_DIR, OWN_DIRS, RESULT_DIR, SHELL, STDERR_TAIL, TOOLS_DIR, TRACE_LOG, runTraced } from "../trace/tools.js";
 import { unavailableReason } from "../trace/unavailable.js";
 
 const STDOUT = "stdout";
-/** A static POSIX shell (mksh) shipped beside the tracer: a bundle need not have one. */
-const SHELL = "sh";
 
 export interface TestOutcome {
   status: number;
@@ -47,7 +45,7 @@ export function testRun(bundle: State, src: Source, spec: BundleSpec, cmd: Comma
   return runTraced(
     {
       root: bundle,
-      tools: cmd.shell ? [SHELL] : [],
+      tools: cmd.shell ? [SHELL] : (cmd.tools ?? []),
       argv,
       tracerArgs: ["--stdout-file", `${OUT_DIR}/${STDOUT}`, "--exit-zero", "--timeout", `${how.limit}ms`, ...tracing],
       stdin: spec.testStdin,
