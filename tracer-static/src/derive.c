@@ -68,17 +68,18 @@ bool call_mutates(const struct call *c)
 }
 
 /*
- * The lookup, repeated from the root: an O_PATH fd on what the path names, or -1 with errno. It
- * may not leave the root's mount (other filesystems, /proc and its magic links: EXDEV), so it
- * sees what the tracee's call sees.
+ * The lookup, repeated from the root, or from the dirfd's directory itself when the dirfd cache
+ * has it: an O_PATH fd on what the path names, or -1 with errno. It may not leave the root's
+ * mount (other filesystems, /proc and its magic links: EXDEV), so it sees what the tracee's call
+ * sees.
  */
-static int probe(const char *lookup, uint64_t flags, uint64_t resolve)
+static int probe(const struct call *c, uint64_t flags, uint64_t resolve)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC | flags,
 		.resolve = resolve | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
 	};
-	return (int)syscall(SYS_openat2, AT_FDCWD, lookup, &how, sizeof how);
+	return (int)syscall(SYS_openat2, c->dir >= 0 ? c->dir : AT_FDCWD, c->dir >= 0 ? c->path : c->lookup, &how, sizeof how);
 }
 
 /* The lookup errors that are the tracee's too (EXDEV is the probe's own). */
@@ -131,7 +132,7 @@ static bool derive_stat(const struct call *c, int64_t *result)
 		return false;
 	if (!l->extra && (flags & ~(uint64_t)STAT_FLAGS))
 		return false;
-	int fd = probe(c->lookup, flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
+	int fd = probe(c, flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
 	if (fd < 0 && !lookup_error(errno))
 		return false;
 	*result = fd < 0 ? -errno : 0;
@@ -145,7 +146,7 @@ static bool derive_access(const struct call *c, int64_t *result)
 	uint64_t mode = (unsigned)arg(c, c->l->flags), at = (unsigned)arg(c, c->l->extra);
 	if ((mode & ~(uint64_t)(R_OK | W_OK | X_OK)) || (at & ~(uint64_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW)))
 		return false;
-	int fd = probe(c->lookup, at & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
+	int fd = probe(c, at & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
 	if (fd < 0) {
 		*result = -errno;
 		return lookup_error(errno);
@@ -165,7 +166,7 @@ static bool derive_readlink(const struct call *c, int64_t *result)
 		*result = -EINVAL;
 		return true;
 	}
-	int fd = probe(c->lookup, O_NOFOLLOW, 0);
+	int fd = probe(c, O_NOFOLLOW, 0);
 	if (fd < 0) {
 		*result = -errno;
 		return lookup_error(errno);
@@ -196,7 +197,7 @@ static bool derive_open(const struct task *t, const struct call *c, int64_t *res
 		return false; /* writes, O_CREAT, O_TRUNC, O_TMPFILE, O_NOATIME, O_DIRECT... */
 	if (t->shared_files)
 		return false; /* another task may take the fd number first */
-	int fd = probe(c->lookup, flags & (O_NOFOLLOW | O_DIRECTORY), resolve);
+	int fd = probe(c, flags & (O_NOFOLLOW | O_DIRECTORY), resolve);
 	if (fd < 0) {
 		*result = -errno;
 		return lookup_error(errno) && !(resolve && errno == ELOOP);
@@ -228,7 +229,7 @@ static bool derive_open(const struct task *t, const struct call *c, int64_t *res
 static bool derive_exec(const struct call *c, int64_t *result)
 {
 	/* Only misses: a found file may still fail (format, interpreter), and success is the exec stop. */
-	int fd = probe(c->lookup, 0, 0);
+	int fd = probe(c, 0, 0);
 	if (fd >= 0) {
 		close(fd);
 		return false;

@@ -1,6 +1,7 @@
 #include "tracer.h"
 
 #include "derive.h"
+#include "dirs.h"
 #include "events.h"
 #include "mem.h"
 #include "out.h"
@@ -80,6 +81,7 @@ void tracer_attach(pid_t root, bool unavailable_ok)
 	t->started = t->announced = true;
 	t->view_ok = true; /* forked from the tracer, which never changes its ids */
 	derive_init();
+	dirs_init();
 }
 
 /* With an event pending (or a credential change), stop again at the syscall's exit. */
@@ -146,6 +148,7 @@ static void close_window(struct task *t)
 static void end_mutating(struct task *t)
 {
 	if (t->mutating) {
+		dirs_forget();
 		t->mutating = t->parked = false;
 		mutators--;
 	}
@@ -169,6 +172,7 @@ static void on_seccomp(struct task *t)
 		return;
 	}
 	if (call_mutates(&c)) {
+		dirs_forget();
 		t->mutating = true;
 		mutators++;
 		if (windows) {
