@@ -33,9 +33,6 @@ static struct entry entries[ENTRIES];
 static bool unusable; /* kcmp or pidfd_getfd are denied (seccomp) or missing */
 static uint64_t root_mnt;
 static bool root_mnt_known;
-/* A pidfd of the last task an entry was made for: a walk is mostly one process. */
-static pid_t pidfd_pid;
-static int pidfd = -1;
 static pid_t self; /* musl's getpid() is a syscall */
 
 void dirs_init(void)
@@ -64,25 +61,31 @@ void dirs_forget(void)
 		drop(&entries[i]);
 }
 
+void dirs_forget_task(pid_t pid)
+{
+	for (size_t i = 0; i < ENTRIES; i++)
+		if (entries[i].pid == pid)
+			drop(&entries[i]);
+}
+
 static bool denied(int err)
 {
 	return err == ENOSYS || err == EPERM || err == EACCES;
 }
 
-static int pidfd_of(pid_t pid)
+/* fd of task pid, ours too (pidfd_getfd); -1 if it cannot be had. */
+static int fetch(pid_t pid, int fd)
 {
-	if (pidfd >= 0 && pidfd_pid == pid)
-		return pidfd;
-	if (pidfd >= 0)
-		close(pidfd);
 	/* A thread's own pidfd needs Linux >= 6.9; before, only a leader's can be had. */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, PIDFD_THREAD);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, PIDFD_THREAD);
 	if (pidfd < 0 && errno == EINVAL)
 		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0 && denied(errno))
+	int dup = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (dup < 0 && denied(errno))
 		unusable = true;
-	pidfd_pid = pid;
-	return pidfd;
+	if (pidfd >= 0)
+		close(pidfd);
+	return dup;
 }
 
 /* Whether fd of pid is the open file dup (kcmp: 0 when equal). */
@@ -97,13 +100,9 @@ static bool same_file(pid_t pid, int fd, int dup)
 /* A new entry for fd of pid, if it is a directory; false when it cannot be made. */
 static bool make(struct entry *e, pid_t pid, int fd)
 {
-	int pfd = pidfd_of(pid);
-	int dup = pfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
-	if (dup < 0) {
-		if (denied(errno))
-			unusable = true;
+	int dup = fetch(pid, fd);
+	if (dup < 0)
 		return false;
-	}
 	struct statx stx;
 	char name[32] = "fd/", path[PATH_MAX];
 	name[3 + decimal(name + 3, (unsigned)dup)] = 0;

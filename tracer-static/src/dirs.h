@@ -6,6 +6,8 @@
  * file, so that closing, replacing (dup2, dup3, fcntl), closing on exec and fd tables shared or
  * not (threads, fork, clone) need no watching. A path changes only when a directory is renamed
  * or removed: every entry is dropped when a call that changes names begins and when it ends.
+ * At most 256 directories are held, each only while the task that used it lives: another process
+ * listing the tracer's own /proc/<pid>/fd sees them, and they keep their filesystem busy.
  */
 #ifndef SB_DIRS_H
 #define SB_DIRS_H
@@ -23,5 +25,7 @@ void dirs_init(void);
 int dirs_path(pid_t pid, int fd, char *out, size_t cap, int *dir);
 /* Drops every entry: names may have changed. */
 void dirs_forget(void);
+/* Drops the entries of a task that is gone: the directories are not held longer than by it. */
+void dirs_forget_task(pid_t pid);
 
 #endif

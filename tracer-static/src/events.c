@@ -142,9 +142,13 @@ bool event_begin(struct task *t, const struct __ptrace_syscall_info *si, struct 
 		put_resolved(b, t->pid, AT_FDCWD, sun < 0 ? NULL : sun_path, "", NULL, NULL);
 		c->dir = -1;
 	} else {
-		/* The dirfd cache only for a task whose /proc entries the tracer reads as it always did. */
-		c->path_ok = put_path(b, t->pid, args, l->dirfd, l->path, "", c->path, c->lookup, t->view_ok ? &c->dir : NULL);
-		if (!t->view_ok)
+		/*
+		 * The dirfd cache for lookups (not getdents64, fchdir: one call per fd), by a task whose /proc
+		 * entries the tracer reads as it always did.
+		 */
+		bool cached = l->path && t->view_ok;
+		c->path_ok = put_path(b, t->pid, args, l->dirfd, l->path, "", c->path, c->lookup, cached ? &c->dir : NULL);
+		if (!cached)
 			c->dir = -1;
 	}
 	if (l->path2) {

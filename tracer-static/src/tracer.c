@@ -157,6 +157,7 @@ static void end_mutating(struct task *t)
 /* Forgets a task that is gone, with its part in the counts above. */
 static void drop_task(struct task *t)
 {
+	dirs_forget_task(t->pid);
 	close_window(t);
 	end_mutating(t);
 	task_free(t);
