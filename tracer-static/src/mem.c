@@ -16,6 +16,8 @@
 
 /* Any multiple of the page size works for splitting reads at page boundaries. */
 #define CHUNK 4096
+/* Most paths are short: the first read of a string copies no more than this. */
+#define FIRST_READ 256
 /* Bytes read per call with PTRACE_PEEKDATA: strings are short. */
 #define PEEK_MAX 256
 
@@ -82,6 +84,8 @@ int mem_string(pid_t pid, uint64_t addr, char *buf, size_t cap)
 	/* Read page by page: the string may end just before an unmapped page. */
 	while (len + 1 < cap) {
 		size_t chunk = CHUNK - (size_t)((addr + len) % CHUNK);
+		if (!len && chunk > FIRST_READ)
+			chunk = FIRST_READ;
 		if (chunk > cap - 1 - len)
 			chunk = cap - 1 - len;
 		ssize_t n = mem_read(pid, addr + len, buf + len, chunk);
