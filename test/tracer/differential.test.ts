@@ -89,8 +89,9 @@ describe("the same log as the tracer that stopped at every exit", () => {
   });
 
   // The tracer keeps directory fds' paths between calls: a number that names another directory
-  // by now (closed and reused, dup2, a thread's change), a renamed or removed one, fchdir, a fork.
-  it("directory fds reused, replaced, renamed, removed, shared by threads, copied by fork", async () => {
+  // by now (closed and reused, dup2, a thread's change, closed on exec), a renamed or removed
+  // one, fchdir, a fork.
+  it("directory fds reused, replaced, renamed, removed, shared by threads, copied by fork, closed on exec", async () => {
     const logged = await compare((dir) => ({ command: [bin.scenarios, "dirfds", dir] }));
     const stats = (log: Record<string, unknown>[] | undefined) =>
       (log ?? []).filter((e) => e.syscall === "newfstatat").map((e) => `${e.abs as string} ${(e.errno as string | undefined) ?? "ok"}`);
@@ -111,6 +112,7 @@ describe("the same log as the tracer that stopped at every exit", () => {
       "<dir>/sub/a.txt ENOENT",
       "<dir>/a.txt ok",
       "<dir>/a.txt ok",
+      "<dir>/sub/a.txt ENOENT", // after the exec
     ]);
     expect(stats(logged["root.1"])).toEqual(["<dir>/a.txt ok", "<dir>/sub/a.txt ENOENT"]);
   });

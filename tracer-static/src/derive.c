@@ -30,6 +30,7 @@
 #define MAX_FD 4096
 
 static bool root_plain;
+static dev_t root_dev;
 
 /*
  * Filesystems where a lookup's outcome is the same for any caller with the same credentials.
@@ -54,7 +55,9 @@ static bool plain_fs(long type)
 void derive_init(void)
 {
 	struct statfs fs;
-	root_plain = statfs("/", &fs) == 0 && plain_fs((long)fs.f_type);
+	struct stat st;
+	root_plain = statfs("/", &fs) == 0 && plain_fs((long)fs.f_type) && stat("/", &st) == 0;
+	root_dev = st.st_dev;
 }
 
 bool call_mutates(const struct call *c)
@@ -142,6 +145,29 @@ static uint64_t arg(const struct call *c, unsigned char pos)
 	return pos ? c->args[pos - 1] : 0;
 }
 
+/* A name in the directory itself: no "/", not "." or "..". */
+static bool plain_name(const char *p)
+{
+	return p[0] && !strchr(p, '/') && strcmp(p, ".") && strcmp(p, "..");
+}
+
+/*
+ * A symlink-not-followed status of a name in the dirfd's directory (a directory walk's every
+ * call): one fstatat instead of the probe and its close. The name may be a mount point, which the
+ * tracee's call crosses too: the outcome is derived only when it lands on the root's filesystem
+ * (no automount is triggered).
+ */
+static bool stat_in_dir(const struct call *c, int64_t *result)
+{
+	struct stat st;
+	if (fstatat(c->dir, c->path, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) == 0) {
+		*result = 0;
+		return st.st_dev == root_dev;
+	}
+	*result = -errno;
+	return lookup_error(errno);
+}
+
 static bool derive_stat(const struct call *c, int64_t *result)
 {
 	const struct layout *l = c->l;
@@ -151,6 +177,8 @@ static bool derive_stat(const struct call *c, int64_t *result)
 		return false;
 	if (!l->extra && (flags & ~(uint64_t)STAT_FLAGS))
 		return false;
+	if (c->dir >= 0 && (flags & AT_SYMLINK_NOFOLLOW) && plain_name(c->path))
+		return stat_in_dir(c, result);
 	int fd = probe(c, flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
 	if (fd < 0 && !lookup_error(errno))
 		return false;

@@ -422,6 +422,21 @@ static int dirfds(char **a)
 	int status;
 	waitpid(child, &status, 0);
 	stat_at(mine, "a.txt");
+	/* Closed on exec: the new program has another directory at the number. */
+	check(fcntl(mine, F_SETFD, FD_CLOEXEC), "FD_CLOEXEC");
+	char number[16];
+	snprintf(number, sizeof number, "%d", mine);
+	execl("/proc/self/exe", "scenarios", "dirfds-exec", a[0], number, (char *)NULL);
+	perror("exec");
+	return 1;
+}
+
+/* The second half of dirfds: DIR/sub put at the number of an fd closed on exec. */
+static int dirfds_exec(char **a)
+{
+	int number = atoi(a[1]);
+	check(dup2(open_dir(a[0], "sub"), number), "dup2");
+	stat_at(number, "a.txt");
 	return 0;
 }
 
@@ -435,7 +450,7 @@ static const struct {
 	{"thread-exec", thread_exec, 2},   {"threads", threads, 2},   {"vfork-exec", vfork_exec, 2},
 	{"fork-storm", fork_storm, 2},     {"made", made, 1},         {"creds-signals", creds_signals, 2},
 	{"lookups", lookups, 1},           {"race", race, 2},         {"leader-exit", leader_exit, 1},
-	{"dirfds", dirfds, 1},
+	{"dirfds", dirfds, 1},             {"dirfds-exec", dirfds_exec, 2},
 };
 
 int main(int argc, char **argv)
