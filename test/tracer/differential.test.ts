@@ -88,9 +88,9 @@ describe("the same log as the tracer that stopped at every exit", () => {
     expect(logged.root!.some((e) => typeof e.abs === "string" && /^<dir>(\/|$)/.test(e.abs))).toBe(true);
   });
 
-  // The tracer keeps directory fds' paths between calls: a number that names another directory
-  // by now (closed and reused, dup2, a thread's change, closed on exec), a renamed or removed
-  // one, fchdir, a fork.
+  // Each call resolved against its dirfd as it is at that call: a number that names another
+  // directory by now (closed and reused, dup2, a thread's change, closed on exec), a renamed or
+  // removed one, fchdir, a fork. (A cache of dirfds' paths must keep these right.)
   it("directory fds reused, replaced, renamed, removed, shared by threads, copied by fork, closed on exec", async () => {
     const logged = await compare((dir) => ({ command: [bin.scenarios, "dirfds", dir] }));
     const stats = (log: Record<string, unknown>[] | undefined) =>

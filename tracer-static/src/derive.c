@@ -30,7 +30,6 @@
 #define MAX_FD 4096
 
 static bool root_plain;
-static dev_t root_dev;
 
 /*
  * Filesystems where a lookup's outcome is the same for any caller with the same credentials.
@@ -55,9 +54,7 @@ static bool plain_fs(long type)
 void derive_init(void)
 {
 	struct statfs fs;
-	struct stat st;
-	root_plain = statfs("/", &fs) == 0 && plain_fs((long)fs.f_type) && stat("/", &st) == 0;
-	root_dev = st.st_dev;
+	root_plain = statfs("/", &fs) == 0 && plain_fs((long)fs.f_type);
 }
 
 bool call_mutates(const struct call *c)
@@ -72,18 +69,17 @@ bool call_mutates(const struct call *c)
 }
 
 /*
- * The lookup, repeated from the root, or from the dirfd's directory itself when the dirfd cache
- * has it: an O_PATH fd on what the path names, or -1 with errno. It may not leave the root's
- * mount (other filesystems, /proc and its magic links: EXDEV), so it sees what the tracee's call
- * sees.
+ * The lookup, repeated from the root: an O_PATH fd on what the path names, or -1 with errno. It
+ * may not leave the root's mount (other filesystems, /proc and its magic links: EXDEV), so it
+ * sees what the tracee's call sees.
  */
-static int probe(const struct call *c, uint64_t flags, uint64_t resolve)
+static int probe(const char *lookup, uint64_t flags, uint64_t resolve)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC | flags,
 		.resolve = resolve | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
 	};
-	return (int)syscall(SYS_openat2, c->dir >= 0 ? c->dir : AT_FDCWD, c->dir >= 0 ? c->path : c->lookup, &how, sizeof how);
+	return (int)syscall(SYS_openat2, AT_FDCWD, lookup, &how, sizeof how);
 }
 
 /* The lookup errors that are the tracee's too (EXDEV is the probe's own). */
@@ -145,29 +141,6 @@ static uint64_t arg(const struct call *c, unsigned char pos)
 	return pos ? c->args[pos - 1] : 0;
 }
 
-/* A name in the directory itself: no "/", not "." or "..". */
-static bool plain_name(const char *p)
-{
-	return p[0] && !strchr(p, '/') && strcmp(p, ".") && strcmp(p, "..");
-}
-
-/*
- * A symlink-not-followed status of a name in the dirfd's directory (a directory walk's every
- * call): one fstatat instead of the probe and its close. The name may be a mount point, which the
- * tracee's call crosses too: the outcome is derived only when it lands on the root's filesystem
- * (no automount is triggered).
- */
-static bool stat_in_dir(const struct call *c, int64_t *result)
-{
-	struct stat st;
-	if (fstatat(c->dir, c->path, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) == 0) {
-		*result = 0;
-		return st.st_dev == root_dev;
-	}
-	*result = -errno;
-	return lookup_error(errno);
-}
-
 static bool derive_stat(const struct call *c, int64_t *result)
 {
 	const struct layout *l = c->l;
@@ -177,9 +150,7 @@ static bool derive_stat(const struct call *c, int64_t *result)
 		return false;
 	if (!l->extra && (flags & ~(uint64_t)STAT_FLAGS))
 		return false;
-	if (c->dir >= 0 && (flags & AT_SYMLINK_NOFOLLOW) && plain_name(c->path))
-		return stat_in_dir(c, result);
-	int fd = probe(c, flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
+	int fd = probe(c->lookup, flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
 	if (fd < 0 && !lookup_error(errno))
 		return false;
 	*result = fd < 0 ? -errno : 0;
@@ -193,7 +164,7 @@ static bool derive_access(const struct call *c, int64_t *result)
 	uint64_t mode = (unsigned)arg(c, c->l->flags), at = (unsigned)arg(c, c->l->extra);
 	if ((mode & ~(uint64_t)(R_OK | W_OK | X_OK)) || (at & ~(uint64_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW)))
 		return false;
-	int fd = probe(c, at & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
+	int fd = probe(c->lookup, at & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0, 0);
 	if (fd < 0) {
 		*result = -errno;
 		return lookup_error(errno);
@@ -213,7 +184,7 @@ static bool derive_readlink(const struct call *c, int64_t *result)
 		*result = -EINVAL;
 		return true;
 	}
-	int fd = probe(c, O_NOFOLLOW, 0);
+	int fd = probe(c->lookup, O_NOFOLLOW, 0);
 	if (fd < 0) {
 		*result = -errno;
 		return lookup_error(errno);
@@ -244,7 +215,7 @@ static bool derive_open(const struct task *t, const struct call *c, int64_t *res
 		return false; /* writes, O_CREAT, O_TRUNC, O_TMPFILE, O_NOATIME, O_DIRECT... */
 	if (t->shared_files)
 		return false; /* another task may take the fd number first */
-	int fd = probe(c, flags & (O_NOFOLLOW | O_DIRECTORY), resolve);
+	int fd = probe(c->lookup, flags & (O_NOFOLLOW | O_DIRECTORY), resolve);
 	if (fd < 0) {
 		*result = -errno;
 		return lookup_error(errno) && !(resolve && errno == ELOOP);
@@ -276,7 +247,7 @@ static bool derive_open(const struct task *t, const struct call *c, int64_t *res
 static bool derive_exec(const struct call *c, int64_t *result)
 {
 	/* Only misses: a found file may still fail (format, interpreter), and success is the exec stop. */
-	int fd = probe(c, 0, 0);
+	int fd = probe(c->lookup, 0, 0);
 	if (fd >= 0) {
 		close(fd);
 		return false;

@@ -24,8 +24,6 @@ struct call {
 	char path[PATH_MAX];
 	/* The same lookup from the root: the cwd's or dirfd's path, "/" and path; "" if unknown. */
 	char lookup[PATH_MAX];
-	/* The dirfd's directory (dirs.h), on the root's mount, for the lookup relative to it; or -1. */
-	int dir;
 	uint64_t how[3]; /* openat2's struct open_how: flags, mode, resolve */
 	bool how_ok;
 };

@@ -21,17 +21,14 @@ static struct buf line;
 
 /*
  * Appends ,"path<suffix>":p,"abs<suffix>":... : p resolved against dirfd; p NULL if unreadable.
- * joined (PATH_MAX bytes, or NULL) gets the lookup from the root and dir (or NULL) the dirfd's
- * directory (resolve_path), "" and -1 if unknown.
+ * joined (PATH_MAX bytes, or NULL) gets the lookup from the root (resolve_path), "" if unknown.
  */
-static void put_resolved(struct buf *b, pid_t pid, int dirfd, const char *p, const char *suffix, char *joined, int *dir)
+static void put_resolved(struct buf *b, pid_t pid, int dirfd, const char *p, const char *suffix, char *joined)
 {
 	char abs[PATH_MAX];
 	if (joined)
 		joined[0] = 0;
-	if (dir)
-		*dir = -1;
-	bool resolved = p && resolve_path(pid, dirfd, p, abs, sizeof abs, joined, dir) == 0;
+	bool resolved = p && resolve_path(pid, dirfd, p, abs, sizeof abs, joined) == 0;
 	buf_raw(b, ",\"path", 6);
 	buf_raw(b, suffix, strlen(suffix));
 	buf_raw(b, "\":", 2);
@@ -44,14 +41,14 @@ static void put_resolved(struct buf *b, pid_t pid, int dirfd, const char *p, con
 
 /* The same for a (dirfd, path) argument pair; the path is read into buf (PATH_MAX bytes). */
 static bool put_path(struct buf *b, pid_t pid, const uint64_t *args, unsigned dirfd_arg, unsigned path_arg,
-		     const char *suffix, char *buf, char *joined, int *dir)
+		     const char *suffix, char *buf, char *joined)
 {
 	int dirfd = dirfd_arg ? (int)args[dirfd_arg - 1] : AT_FDCWD;
 	const char *p = "";
 	buf[0] = 0;
 	if (path_arg)
 		p = mem_string(pid, args[path_arg - 1], buf, PATH_MAX) < 0 ? NULL : buf;
-	put_resolved(b, pid, dirfd, p, suffix, joined, dir);
+	put_resolved(b, pid, dirfd, p, suffix, joined);
 	return p != NULL;
 }
 
@@ -139,21 +136,13 @@ bool event_begin(struct task *t, const struct __ptrace_syscall_info *si, struct 
 	buf_raw(b, "\"", 1);
 	c->path_ok = false;
 	if (l->sockaddr) {
-		put_resolved(b, t->pid, AT_FDCWD, sun < 0 ? NULL : sun_path, "", NULL, NULL);
-		c->dir = -1;
+		put_resolved(b, t->pid, AT_FDCWD, sun < 0 ? NULL : sun_path, "", NULL);
 	} else {
-		/*
-		 * The dirfd cache for lookups (not getdents64, fchdir: one call per fd), by a task whose /proc
-		 * entries the tracer reads as it always did.
-		 */
-		bool cached = l->path && t->view_ok;
-		c->path_ok = put_path(b, t->pid, args, l->dirfd, l->path, "", c->path, c->lookup, cached ? &c->dir : NULL);
-		if (!cached)
-			c->dir = -1;
+		c->path_ok = put_path(b, t->pid, args, l->dirfd, l->path, "", c->path, c->lookup);
 	}
 	if (l->path2) {
 		char path2[PATH_MAX];
-		put_path(b, t->pid, args, l->dirfd2, l->path2, "2", path2, NULL, NULL);
+		put_path(b, t->pid, args, l->dirfd2, l->path2, "2", path2, NULL);
 	}
 	put_flags(b, c);
 	if (l->mode) {

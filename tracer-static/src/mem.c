@@ -1,6 +1,5 @@
 #include "mem.h"
 
-#include "dirs.h"
 #include "util.h"
 
 #include <errno.h>
@@ -180,21 +179,16 @@ static void normalise(char *path)
 	*out = 0;
 }
 
-int resolve_path(pid_t pid, int dirfd, const char *path, char *out, size_t cap, char *joined, int *dir)
+int resolve_path(pid_t pid, int dirfd, const char *path, char *out, size_t cap, char *joined)
 {
 	static const char deleted[] = " (deleted)";
 	size_t len = 0;
-	if (dir)
-		*dir = -1;
 	if (path[0] != '/') {
 		char fd[32] = "fd/";
 		if (dirfd != AT_FDCWD && dirfd < 0)
 			return -1; /* a bad fd */
 		fd[3 + decimal(fd + 3, (unsigned)dirfd)] = 0;
-		int got = dirfd == AT_FDCWD ? proc_link(pid, "cwd", out, cap)
-			  : dir		     ? dirs_path(pid, dirfd, out, cap, dir)
-					     : proc_link(pid, fd, out, cap);
-		if (got < 0 || out[0] != '/')
+		if (proc_link(pid, dirfd == AT_FDCWD ? "cwd" : fd, out, cap) < 0 || out[0] != '/')
 			return -1;
 		len = strlen(out);
 		out[len++] = '/'; /* proc_link left room for it (it reads cap - 2 bytes at most) */

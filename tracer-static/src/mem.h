@@ -19,9 +19,7 @@ int proc_link(pid_t pid, const char *what, char *out, size_t cap);
  * in process `pid`. -1 if the base directory is unknown (bad fd, not a path). joined, if not
  * NULL, gets the path before normalisation, the base's path and path joined by a slash (the
  * same lookup from the root), or "" where that is not the same lookup (a removed base, too long).
- * dir, if not NULL, has the base looked up in the dirfd cache (dirs.h) and gets the directory
- * itself from it, or -1.
  */
-int resolve_path(pid_t pid, int dirfd, const char *path, char *out, size_t cap, char *joined, int *dir);
+int resolve_path(pid_t pid, int dirfd, const char *path, char *out, size_t cap, char *joined);
 
 #endif

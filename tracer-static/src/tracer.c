@@ -1,7 +1,6 @@
 #include "tracer.h"
 
 #include "derive.h"
-#include "dirs.h"
 #include "events.h"
 #include "mem.h"
 #include "out.h"
@@ -81,7 +80,6 @@ void tracer_attach(pid_t root, bool unavailable_ok)
 	t->started = t->announced = true;
 	t->view_ok = true; /* forked from the tracer, which never changes its ids */
 	derive_init();
-	dirs_init();
 }
 
 /* With an event pending (or a credential change), stop again at the syscall's exit. */
@@ -148,7 +146,6 @@ static void close_window(struct task *t)
 static void end_mutating(struct task *t)
 {
 	if (t->mutating) {
-		dirs_forget();
 		t->mutating = t->parked = false;
 		mutators--;
 	}
@@ -157,7 +154,6 @@ static void end_mutating(struct task *t)
 /* Forgets a task that is gone, with its part in the counts above. */
 static void drop_task(struct task *t)
 {
-	dirs_forget_task(t->pid);
 	close_window(t);
 	end_mutating(t);
 	task_free(t);
@@ -173,7 +169,6 @@ static void on_seccomp(struct task *t)
 		return;
 	}
 	if (call_mutates(&c)) {
-		dirs_forget();
 		t->mutating = true;
 		mutators++;
 		if (windows) {
