@@ -183,6 +183,7 @@ int resolve_path(pid_t pid, int dirfd, const char *path, char *out, size_t cap, 
 {
 	static const char deleted[] = " (deleted)";
 	size_t len = 0;
+	bool cut = false;
 	if (path[0] != '/') {
 		char fd[32] = "fd/";
 		if (dirfd != AT_FDCWD && dirfd < 0)
@@ -191,11 +192,14 @@ int resolve_path(pid_t pid, int dirfd, const char *path, char *out, size_t cap, 
 		if (proc_link(pid, dirfd == AT_FDCWD ? "cwd" : fd, out, cap) < 0 || out[0] != '/')
 			return -1;
 		len = strlen(out);
-		out[len++] = '/'; /* proc_link left room for it (it reads cap - 2 bytes at most) */
+		if (len + 1 >= cap)
+			cut = true; /* no room for the slash */
+		else
+			out[len++] = '/';
 	}
 	/* The base and path joined, cut to cap - 1 bytes. */
 	size_t n = strlen(path), room = cap - 1 - len;
-	bool whole = n <= room;
+	bool whole = !cut && n <= room;
 	copy_bytes(out + len, path, whole ? n : room);
 	out[whole ? len + n : cap - 1] = 0;
 	bool gone = len > sizeof deleted && !memcmp(out + len - sizeof deleted, deleted, sizeof deleted - 1);
