@@ -3,7 +3,9 @@
 // `strace -f -e trace=%file -o /dev/null`, in alternating rounds of the same run (each round
 // rotates the order); prints median times as ratios to native, and the ptrace stops per logged
 // event (counted by strace on the tracer's wait4 calls). Never asserts absolute times. Targets
-// (issue 16): Python <= 1.3x native, <= 1.2 stops per event, every ratio at most half of strace's.
+// (issue 16): Python <= 1.3x native, <= 1.2 stops per event, every ratio at most half of strace's,
+// read as overhead (ratio - 1) at most half of strace's overhead: half of strace's Python ratio is
+// below native.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";

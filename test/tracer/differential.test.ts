@@ -88,6 +88,35 @@ describe("the same log as the tracer that stopped at every exit", () => {
     expect(logged.root!.some((e) => typeof e.abs === "string" && /^<dir>(\/|$)/.test(e.abs))).toBe(true);
   });
 
+  // Each call resolved against its dirfd as it is at that call: a number that names another
+  // directory by now (closed and reused, dup2, a thread's change, closed on exec), a renamed or
+  // removed one, fchdir, a fork. (A cache of dirfds' paths must keep these right.)
+  it("directory fds reused, replaced, renamed, removed, shared by threads, copied by fork, closed on exec", async () => {
+    const logged = await compare((dir) => ({ command: [bin.scenarios, "dirfds", dir] }));
+    const stats = (log: Record<string, unknown>[] | undefined) =>
+      (log ?? []).filter((e) => e.syscall === "newfstatat").map((e) => `${e.abs as string} ${(e.errno as string | undefined) ?? "ok"}`);
+    expect(stats(logged.root)).toEqual([
+      "<dir>/a.txt ok",
+      "<dir>/sub/a.txt ENOENT",
+      "<dir>/sub/a.txt ENOENT",
+      "<dir>/a.txt ok",
+      "<dir>/a.txt ok",
+      "<dir>/a.txt ok",
+      "<dir>/sub/a.txt ENOENT",
+      "<dir>/a.txt ok",
+      "<dir>/sub/r1/x ENOENT",
+      "<dir>/sub/r2/x ENOENT",
+      "<dir>/sub/gone/x ENOENT",
+      "<dir>/sub/gone (deleted)/x ENOENT",
+      "<dir>/a.txt ok",
+      "<dir>/sub/a.txt ENOENT",
+      "<dir>/a.txt ok",
+      "<dir>/a.txt ok",
+      "<dir>/sub/a.txt ENOENT", // after the exec
+    ]);
+    expect(stats(logged["root.1"])).toEqual(["<dir>/a.txt ok", "<dir>/sub/a.txt ENOENT"]);
+  });
+
   it("failures: misses, wrong types, rejected flags, a truncated readlink, failed execs", async () => {
     const logged = await compare((dir) => ({ command: [bin.scenarios, "lookups", dir] }));
     const files = logged.root!.filter((e) => typeof e.abs === "string" && e.abs.startsWith("<dir>/"));

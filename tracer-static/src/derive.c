@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kcmp.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -87,9 +88,28 @@ static bool lookup_error(int err)
 	return err == ENOENT || err == ENOTDIR || err == EACCES || err == ENAMETOOLONG || err == ELOOP;
 }
 
+/* Up to how many fds the lowest free one is looked for with kcmp, one call per fd. */
+#define KCMP_FDS 64
+
+/*
+ * The lowest fd that is not open, below KCMP_FDS: kcmp fails with EBADF on a closed one. -1 if
+ * unknown (kcmp denied, or more fds open).
+ */
+static int lowest_closed_fd(pid_t pid)
+{
+	for (int fd = 0; fd < KCMP_FDS; fd++)
+		if (syscall(SYS_kcmp, pid, pid, KCMP_FILE, fd, fd) < 0)
+			return errno == EBADF ? fd : -1;
+	return -1;
+}
+
 /* The number open() returns in a process whose fd table no other task uses: the lowest free one. */
 static int lowest_free_fd(pid_t pid)
 {
+	struct rlimit lim;
+	int low = lowest_closed_fd(pid);
+	if (low >= 0)
+		return prlimit(pid, RLIMIT_NOFILE, 0, &lim) == 0 && (rlim_t)low < lim.rlim_cur ? low : -1;
 	char name[32], buf[4096];
 	uint64_t used[MAX_FD / 64] = {0};
 	snprintf(name, sizeof name, "/proc/%d/fd", pid);
@@ -108,7 +128,6 @@ static int lowest_free_fd(pid_t pid)
 			off += reclen;
 		}
 	close(dir);
-	struct rlimit lim;
 	if (n < 0 || prlimit(pid, RLIMIT_NOFILE, 0, &lim) < 0)
 		return -1;
 	for (int fd = 0; fd < MAX_FD; fd++)

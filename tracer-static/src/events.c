@@ -81,7 +81,8 @@ static void put_flags(struct buf *b, const struct call *c)
 	} else if (!flags) {
 		return;
 	}
-	buf_fmt(b, ",\"flags\":%llu", (unsigned long long)flags);
+	buf_lit(b, ",\"flags\":");
+	buf_uint(b, flags);
 }
 
 #define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
@@ -128,55 +129,69 @@ bool event_begin(struct task *t, const struct __ptrace_syscall_info *si, struct 
 	if (l->sockaddr && !sun)
 		return false;
 	c->how_ok = l->flags_in_how && mem_read(t->pid, args[l->flags - 1], c->how, sizeof c->how) == sizeof c->how;
-	struct buf b = {0};
-	buf_fmt(&b, "\"syscall\":\"%s\"", e->name);
+	struct buf *b = &t->pending;
+	b->len = 0;
+	buf_lit(b, "\"syscall\":\"");
+	buf_lit(b, e->name);
+	buf_raw(b, "\"", 1);
 	c->path_ok = false;
 	if (l->sockaddr) {
-		put_resolved(&b, t->pid, AT_FDCWD, sun < 0 ? NULL : sun_path, "", NULL);
+		put_resolved(b, t->pid, AT_FDCWD, sun < 0 ? NULL : sun_path, "", NULL);
 	} else {
-		c->path_ok = put_path(&b, t->pid, args, l->dirfd, l->path, "", c->path, c->lookup);
+		c->path_ok = put_path(b, t->pid, args, l->dirfd, l->path, "", c->path, c->lookup);
 	}
 	if (l->path2) {
 		char path2[PATH_MAX];
-		put_path(&b, t->pid, args, l->dirfd2, l->path2, "2", path2, NULL);
+		put_path(b, t->pid, args, l->dirfd2, l->path2, "2", path2, NULL);
 	}
-	put_flags(&b, c);
-	if (l->mode)
-		buf_fmt(&b, ",\"mode\":%llu", (unsigned long long)(unsigned)args[l->mode - 1]);
+	put_flags(b, c);
+	if (l->mode) {
+		buf_lit(b, ",\"mode\":");
+		buf_uint(b, (unsigned)args[l->mode - 1]);
+	}
 	if (l->target) {
 		char target[PATH_MAX];
-		buf_raw(&b, ",\"target\":", 10);
-		buf_str(&b, mem_string(t->pid, args[l->target - 1], target, sizeof target) < 0 ? NULL : target);
+		buf_raw(b, ",\"target\":", 10);
+		buf_str(b, mem_string(t->pid, args[l->target - 1], target, sizeof target) < 0 ? NULL : target);
 	}
 	if (l->argv)
-		put_argv(&b, t->pid, a->word, args[l->argv - 1]);
-	free(t->pending);
-	t->pending = buf_take(&b);
+		put_argv(b, t->pid, a->word, args[l->argv - 1]);
 	t->pending_exec = l->argv != 0;
 	return true;
 }
 
 static void put_task(struct buf *b, const char *type, const struct task *t)
 {
-	buf_fmt(b, "{\"type\":\"%s\",\"pid\":%d,\"ppid\":%d,\"exe\":", type, t->pid, t->ppid);
+	buf_lit(b, "{\"type\":\"");
+	buf_lit(b, type);
+	buf_lit(b, "\",\"pid\":");
+	buf_int(b, t->pid);
+	buf_lit(b, ",\"ppid\":");
+	buf_int(b, t->ppid);
+	buf_lit(b, ",\"exe\":");
 	buf_str(b, t->exe);
 }
 
 void event_end(struct task *t, int64_t result, pid_t tid)
 {
 	put_task(&line, t->pending_exec ? "exec" : "file", t);
-	if (tid != t->pid)
-		buf_fmt(&line, ",\"tid\":%d", tid);
+	if (tid != t->pid) {
+		buf_lit(&line, ",\"tid\":");
+		buf_int(&line, tid);
+	}
 	buf_raw(&line, ",", 1);
-	buf_raw(&line, t->pending, strlen(t->pending));
-	buf_fmt(&line, ",\"result\":%lld", (long long)result);
+	buf_raw(&line, t->pending.p, t->pending.len);
+	buf_lit(&line, ",\"result\":");
+	buf_int(&line, result);
 	const char *name = result < 0 ? errno_name((int)-result) : NULL;
-	if (name)
-		buf_fmt(&line, ",\"errno\":\"%s\"", name);
+	if (name) {
+		buf_lit(&line, ",\"errno\":\"");
+		buf_lit(&line, name);
+		buf_raw(&line, "\"", 1);
+	}
 	buf_raw(&line, "}", 1);
 	log_line(&line);
-	free(t->pending);
-	t->pending = NULL;
+	t->pending.len = 0;
 }
 
 void event_spawn(const struct task *child, pid_t parent, const char *kind)

@@ -1,5 +1,7 @@
 #include "mem.h"
 
+#include "util.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -13,6 +15,8 @@
 
 /* Any multiple of the page size works for splitting reads at page boundaries. */
 #define CHUNK 4096
+/* Most paths are short: the first read of a string copies no more than this. */
+#define FIRST_READ 256
 /* Bytes read per call with PTRACE_PEEKDATA: strings are short. */
 #define PEEK_MAX 256
 
@@ -79,6 +83,8 @@ int mem_string(pid_t pid, uint64_t addr, char *buf, size_t cap)
 	/* Read page by page: the string may end just before an unmapped page. */
 	while (len + 1 < cap) {
 		size_t chunk = CHUNK - (size_t)((addr + len) % CHUNK);
+		if (!len && chunk > FIRST_READ)
+			chunk = FIRST_READ;
 		if (chunk > cap - 1 - len)
 			chunk = cap - 1 - len;
 		ssize_t n = mem_read(pid, addr + len, buf + len, chunk);
@@ -133,14 +139,19 @@ static ssize_t readlink_as_owner(pid_t pid, const char *name, char *out, size_t 
 
 int proc_link(pid_t pid, const char *what, char *out, size_t cap)
 {
-	char name[64];
-	snprintf(name, sizeof name, "/proc/%d/%s", pid, what);
-	ssize_t n = readlink(name, out, cap - 1);
-	if (n < 0 && (errno == EACCES || errno == EPERM) && geteuid() == 0)
-		n = readlink_as_owner(pid, name, out, cap - 1);
-	if (n < 0)
+	/* Made without snprintf: it is called for most events. */
+	char name[64] = "/proc/";
+	size_t n = 6 + decimal(name + 6, (unsigned)pid), len = strlen(what);
+	if (n + 1 + len >= sizeof name)
 		return -1;
-	out[n] = 0;
+	name[n++] = '/';
+	copy_bytes(name + n, what, len + 1);
+	ssize_t got = readlink(name, out, cap - 1);
+	if (got < 0 && (errno == EACCES || errno == EPERM) && geteuid() == 0)
+		got = readlink_as_owner(pid, name, out, cap - 1);
+	if (got < 0)
+		return -1;
+	out[got] = 0;
 	return 0;
 }
 
@@ -158,7 +169,7 @@ static void normalise(char *path)
 				;
 		} else if (n && !(n == 1 && p[0] == '.')) {
 			*out++ = '/';
-			memmove(out, p, n);
+			copy_bytes(out, p, n); /* out is at or before p */
 			out += n;
 		}
 		p = end;
@@ -172,19 +183,30 @@ int resolve_path(pid_t pid, int dirfd, const char *path, char *out, size_t cap, 
 {
 	static const char deleted[] = " (deleted)";
 	size_t len = 0;
+	bool cut = false;
 	if (path[0] != '/') {
-		char fd[32];
-		snprintf(fd, sizeof fd, "fd/%d", dirfd);
+		char fd[32] = "fd/";
+		if (dirfd != AT_FDCWD && dirfd < 0)
+			return -1; /* a bad fd */
+		fd[3 + decimal(fd + 3, (unsigned)dirfd)] = 0;
 		if (proc_link(pid, dirfd == AT_FDCWD ? "cwd" : fd, out, cap) < 0 || out[0] != '/')
 			return -1;
 		len = strlen(out);
+		if (len + 1 >= cap)
+			cut = true; /* no room for the slash */
+		else
+			out[len++] = '/';
 	}
-	int n = snprintf(out + len, cap - len, len ? "/%s" : "%s", path);
-	bool gone = len >= sizeof deleted && !memcmp(out + len - (sizeof deleted - 1), deleted, sizeof deleted - 1);
-	if (joined && (gone || n < 0 || (size_t)n >= cap - len))
+	/* The base and path joined, cut to cap - 1 bytes. */
+	size_t n = strlen(path), room = cap - 1 - len;
+	bool whole = !cut && n <= room;
+	copy_bytes(out + len, path, whole ? n : room);
+	out[whole ? len + n : cap - 1] = 0;
+	bool gone = len > sizeof deleted && !memcmp(out + len - sizeof deleted, deleted, sizeof deleted - 1);
+	if (joined && (gone || !whole))
 		joined[0] = 0;
 	else if (joined)
-		memcpy(joined, out, len + (size_t)n + 1);
+		memcpy(joined, out, len + n + 1);
 	normalise(out);
 	return 0;
 }

@@ -29,9 +29,30 @@ static void buf_reserve(struct buf *b, size_t extra)
 void buf_raw(struct buf *b, const char *s, size_t n)
 {
 	buf_reserve(b, n);
-	memcpy(b->p + b->len, s, n);
+	if (n < 64)
+		copy_bytes(b->p + b->len, s, n);
+	else
+		memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = 0;
+}
+
+void buf_lit(struct buf *b, const char *s)
+{
+	buf_raw(b, s, strlen(s));
+}
+
+void buf_uint(struct buf *b, unsigned long long v)
+{
+	char digits[20];
+	buf_raw(b, digits, decimal(digits, v));
+}
+
+void buf_int(struct buf *b, long long v)
+{
+	if (v < 0)
+		buf_raw(b, "-", 1);
+	buf_uint(b, v < 0 ? -(unsigned long long)v : (unsigned long long)v);
 }
 
 void buf_fmt(struct buf *b, const char *fmt, ...)
@@ -100,14 +121,6 @@ void buf_str(struct buf *b, const char *s)
 		}
 	}
 	buf_raw(b, "\"", 1);
-}
-
-/* Hands the contents over to the caller and empties b. */
-char *buf_take(struct buf *b)
-{
-	char *p = b->p;
-	*b = (struct buf){0};
-	return p;
 }
 
 /*

@@ -48,7 +48,7 @@ void task_free(struct task *t)
 {
 	unlink_task(t);
 	free(t->exe);
-	free(t->pending);
+	free(t->pending.p);
 	free(t);
 }
 

@@ -3,6 +3,7 @@
 #define SB_TASKS_H
 
 #include "inject.h"
+#include "out.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -12,8 +13,8 @@ struct task {
 	struct task *next;
 	pid_t pid, tgid, ppid;
 	char *exe;
-	/* The event begun at the seccomp stop, completed at the syscall-exit stop. */
-	char *pending;
+	/* The event begun at the seccomp stop, completed at the syscall-exit stop; empty if none. */
+	struct buf pending;
 	bool pending_exec;
 	bool started; /* its first stop was seen */
 	bool announced; /* its spawn was logged; until then it is held stopped */

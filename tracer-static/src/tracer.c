@@ -85,7 +85,7 @@ void tracer_attach(pid_t root, bool unavailable_ok)
 /* With an event pending (or a credential change), stop again at the syscall's exit. */
 static void resume(struct task *t, int sig)
 {
-	ptrace(t->pending || t->redump || t->injecting ? PTRACE_SYSCALL : PTRACE_CONT, t->pid, 0, sig);
+	ptrace(t->pending.len || t->redump || t->injecting ? PTRACE_SYSCALL : PTRACE_CONT, t->pid, 0, sig);
 }
 
 static int syscall_info(struct task *t, struct __ptrace_syscall_info *si)
@@ -177,9 +177,12 @@ static void on_seccomp(struct task *t)
 			return;
 		}
 	} else if (!mutators && derive_result(t, &c, &result)) {
+		/* Resumed first: the tracee runs on while the event is written. */
+		ptrace(PTRACE_CONT, t->pid, 0, 0);
 		event_end(t, result, t->pid);
 		t->window = true;
 		windows++;
+		return;
 	}
 	resume(t, 0);
 }
@@ -213,15 +216,14 @@ static void on_syscall_exit(struct task *t)
 		return;
 	}
 	end_mutating(t);
-	if ((!t->pending && !t->redump) || syscall_info(t, &si) < 0 || si.op != PTRACE_SYSCALL_INFO_EXIT)
+	if ((!t->pending.len && !t->redump) || syscall_info(t, &si) < 0 || si.op != PTRACE_SYSCALL_INFO_EXIT)
 		return;
 	if (t->redump) {
 		redump(t, &si);
 		return;
 	}
 	if (si.exit.rval >= -ERESTART_RESTARTBLOCK && si.exit.rval <= -ERESTARTSYS) {
-		free(t->pending);
-		t->pending = NULL;
+		t->pending.len = 0;
 	} else {
 		event_end(t, si.exit.rval, t->pid);
 	}
@@ -276,7 +278,7 @@ static struct task *on_exec(struct task *t)
 		e->tgid = pid;
 		t = e;
 	}
-	if (t->pending)
+	if (t->pending.len)
 		event_end(t, 0, (pid_t)former);
 	t->shared_files = false; /* exec gives the process a table of its own */
 	free(t->exe);

@@ -24,3 +24,23 @@ void *xrealloc(void *p, size_t size)
 		die(EXIT_TRACER_FAILED, "out of memory");
 	return p;
 }
+
+/* The loop must not be turned into a memcpy call again. */
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void copy_bytes(void *d, const void *s, size_t n)
+{
+	char *to = d;
+	const char *from = s;
+	for (size_t i = 0; i < n; i++)
+		to[i] = from[i];
+}
+
+size_t decimal(char *out, unsigned long long v)
+{
+	char digits[20], *p = digits + sizeof digits;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	size_t n = (size_t)(digits + sizeof digits - p);
+	copy_bytes(out, p, n);
+	return n;
+}

@@ -13,5 +13,13 @@ extern const char program_name[];
 /* Prints "<program_name>: <message>" on stderr and _exits with code. */
 _Noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void *xrealloc(void *p, size_t size);
+/*
+ * For the pieces of every event, mostly a few bytes long: musl's memcpy (rep movsq) costs tens
+ * of nanoseconds a call whatever the size. copy_bytes copies forwards, so d may overlap s when
+ * it is below it.
+ */
+void copy_bytes(void *d, const void *s, size_t n);
+/* Writes v in decimal at out, without a NUL; returns the number of digits (at most 20). */
+size_t decimal(char *out, unsigned long long v);
 
 #endif

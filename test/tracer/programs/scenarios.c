@@ -341,6 +341,105 @@ static int leader_exit(char **a)
 	return 1;
 }
 
+static void stat_at(int dfd, const char *name)
+{
+	struct stat st;
+	syscall(SYS_newfstatat, dfd, name, &st, AT_SYMLINK_NOFOLLOW);
+}
+
+static int open_dir(const char *dir, const char *sub)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, sub);
+	return check(open(path, O_RDONLY | O_DIRECTORY), path);
+}
+
+static int shared_fd, shared_fd_dir;
+static const char *shared_base;
+
+/* A thread of the same fd table puts another directory at the number the main thread uses. */
+static void *swap_shared_fd(void *arg)
+{
+	(void)arg;
+	close(shared_fd);
+	shared_fd_dir = open_dir(shared_base, "sub");
+	return NULL;
+}
+
+/*
+ * Directory fds whose number stays while what it names changes: closed and reused, dup2'ed
+ * over, dup'ed, renamed, removed, replaced by a thread, by a forked child in its own table;
+ * and fchdir. Each step stats a.txt (present in DIR, missing in DIR/sub) through the fd.
+ */
+static int dirfds(char **a)
+{
+	int top = open_dir(a[0], "."), sub = open_dir(a[0], "sub");
+	stat_at(top, "a.txt");
+	stat_at(sub, "a.txt");
+	close(top);
+	int reused = open_dir(a[0], "sub"); /* top's number */
+	stat_at(reused, "a.txt");
+	close(sub);
+	sub = open_dir(a[0], "."); /* sub's number, now the top */
+	stat_at(sub, "a.txt");
+	check(dup2(sub, reused), "dup2");
+	stat_at(reused, "a.txt");
+	int copy = check(fcntl(reused, F_DUPFD_CLOEXEC, 0), "fcntl");
+	stat_at(copy, "a.txt");
+	check(fchdir(open_dir(a[0], "sub")), "fchdir");
+	stat_at(AT_FDCWD, "a.txt");
+	stat_at(AT_FDCWD, "../a.txt");
+	/* A renamed and a removed directory, through fds opened before. */
+	check(mkdir("r1", 0755), "mkdir r1");
+	check(mkdir("gone", 0755), "mkdir gone");
+	int r = open_dir(a[0], "sub/r1"), gone = open_dir(a[0], "sub/gone");
+	stat_at(r, "x");
+	check(rename("r1", "r2"), "rename");
+	stat_at(r, "x");
+	stat_at(gone, "x");
+	check(rmdir("gone"), "rmdir");
+	stat_at(gone, "x");
+	/* Threads share the table. */
+	shared_base = a[0];
+	shared_fd = open_dir(a[0], ".");
+	stat_at(shared_fd, "a.txt");
+	pthread_t t;
+	pthread_create(&t, NULL, swap_shared_fd, NULL);
+	pthread_join(t, NULL);
+	if (shared_fd_dir != shared_fd)
+		fputs("the thread's directory did not take the number\n", stderr);
+	stat_at(shared_fd, "a.txt");
+	/* A forked child has a copy of the table: its changes are its own. */
+	int mine = open_dir(a[0], ".");
+	stat_at(mine, "a.txt");
+	pid_t child = fork();
+	if (child == 0) {
+		stat_at(mine, "a.txt");
+		close(mine);
+		stat_at(open_dir(a[0], "sub"), "a.txt");
+		_exit(0);
+	}
+	int status;
+	waitpid(child, &status, 0);
+	stat_at(mine, "a.txt");
+	/* Closed on exec: the new program has another directory at the number. */
+	check(fcntl(mine, F_SETFD, FD_CLOEXEC), "FD_CLOEXEC");
+	char number[16];
+	snprintf(number, sizeof number, "%d", mine);
+	execl("/proc/self/exe", "scenarios", "dirfds-exec", a[0], number, (char *)NULL);
+	perror("exec");
+	return 1;
+}
+
+/* The second half of dirfds: DIR/sub put at the number of an fd closed on exec. */
+static int dirfds_exec(char **a)
+{
+	int number = atoi(a[1]);
+	check(dup2(open_dir(a[0], "sub"), number), "dup2");
+	stat_at(number, "a.txt");
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(char **args);
@@ -351,6 +450,7 @@ static const struct {
 	{"thread-exec", thread_exec, 2},   {"threads", threads, 2},   {"vfork-exec", vfork_exec, 2},
 	{"fork-storm", fork_storm, 2},     {"made", made, 1},         {"creds-signals", creds_signals, 2},
 	{"lookups", lookups, 1},           {"race", race, 2},         {"leader-exit", leader_exit, 1},
+	{"dirfds", dirfds, 1},             {"dirfds-exec", dirfds_exec, 2},
 };
 
 int main(int argc, char **argv)
