@@ -1,6 +1,7 @@
 // /.sidebundle/manifest.lock: every path of the bundle with why it is there; files with their
-// size, mode and sha256. Sorted, so identical input gives identical bytes.
-import { describeReason, describeWarning, type Plan, type Reason } from "../closure/index.js";
+// size, mode and sha256; files and symlinks with the Debian package that owns them, or null.
+// Sorted, so identical input gives identical bytes.
+import { describeReason, describeWarning, type DebPackage, type Packages, type Plan, type Reason } from "../closure/index.js";
 
 export const MANIFEST_PATH = "/.sidebundle/manifest.lock";
 
@@ -15,11 +16,16 @@ export interface ManifestOptions {
 }
 
 /** The manifest's text; `digests` holds the sha256 of every file of the plan. */
-export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, opts: ManifestOptions): string {
+export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, packages: Packages, opts: ManifestOptions): string {
+  const byId = new Map(packages.packages.map((p) => [p.id, p]));
+  const owner = (path: string): DebPackage | null => {
+    const p = byId.get(packages.owners[path] ?? "");
+    return p ? { name: p.name, version: p.version, architecture: p.architecture } : null;
+  };
   const paths = plan.entries.map((e) => {
     const reasons = stableReasons(e.reasons);
-    if (e.kind === "file") return { path: e.path, type: "file", size: e.size, mode: octal(e.mode), sha256: digests.get(e.path), reasons };
-    if (e.kind === "symlink") return { path: e.path, type: "symlink", target: e.target, reasons };
+    if (e.kind === "file") return { path: e.path, type: "file", size: e.size, mode: octal(e.mode), sha256: digests.get(e.path), package: owner(e.path), reasons };
+    if (e.kind === "symlink") return { path: e.path, type: "symlink", target: e.target, package: owner(e.path), reasons };
     return { path: e.path, type: "dir", mode: octal(e.mode), reasons };
   });
   const doc = { version: 1, source: opts.source, entries: opts.entries, sourceDateEpoch: opts.sourceDateEpoch, paths, warnings: plan.warnings.map(describeWarning) };

@@ -12,8 +12,10 @@ import { FrontendError } from "../gateway/errors.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import type { Result } from "../gateway/types.js";
 import { dispatchBundle, type Bundle, type BundleContext, type Progress } from "./dispatch.js";
-import { targetPlatform } from "./platform.js";
-import { neededBundles, reachableStages, targetStage, type NeededBundle } from "./stages.js";
+import { formatPlatform, targetPlatform } from "./platform.js";
+import { neededBundles, imageStages, reachableStages, targetStage, type NeededBundle } from "./stages.js";
+import { attachSboms, platformIds, sbomRequested, withoutSbomOptions } from "../sbom/attest.js";
+import { spdxDocument } from "../sbom/spdx.js";
 
 interface Built {
   needed: NeededBundle;
@@ -21,7 +23,10 @@ interface Built {
   bundle: Bundle;
 }
 
-export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, source: DockerfileSource, df: Dockerfile): Promise<Result> {
+export async function buildWithBundles(gw: Gateway, received: FrontendOptions, source: DockerfileSource, df: Dockerfile): Promise<Result> {
+  // The frontend writes the SBOM itself: dockerfile.v0, building the stages, is not asked to scan.
+  const sbom = sbomRequested(received);
+  const opts = withoutSbomOptions(received);
   // Everything that can fail without building fails before any BUNDLE runs.
   const bundles = neededBundles(df, targetStage(df, opts.target));
   const sourceDateEpoch = epoch(opts);
@@ -48,7 +53,21 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
   if (failed) throw failed.reason;
   const built = settled.map((s) => (s as PromiseFulfilledResult<Built>).value);
   const final = progress(ctx, source, built);
-  return forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
+  const result = await forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
+  return sbom ? attachSboms(gw, result, sbomDocuments(ctx, df, opts, built, result)) : result;
+}
+
+/**
+ * One SPDX document per platform of the result, of the bundles the image holds as they are: those
+ * of the target stage and the stages it is built FROM. (BUNDLE builds one platform: the result's.)
+ */
+function sbomDocuments(ctx: BundleContext, df: Dockerfile, opts: FrontendOptions, built: readonly Built[], result: Result): Map<string, object> {
+  const stages = imageStages(df, targetStage(df, opts.target));
+  const bundles = built.filter((b) => stages.has(b.needed.ins.stage)).map((b) => b.bundle.sbom);
+  const created = ctx.epoch === undefined ? 0 : Number(ctx.epoch / 1_000_000_000n);
+  const ids = platformIds(result);
+  const platforms = ids.length ? ids : [formatPlatform(ctx.platform)];
+  return new Map(platforms.map((id) => [id, spdxDocument(bundles, { name: `${ctx.df.filename} (${id})`, created })]));
 }
 
 /** The BUNDLEs in the stages this BUNDLE's source stage needs. */

@@ -1,6 +1,6 @@
 // One BUNDLE instruction, end to end: solve the source, trace, compute the closure, assemble.
 // Every op carries the BUNDLE's lines, so a failure in any of them shows the user's line.
-import { basename } from "node:path";
+import { basename, posix } from "node:path";
 import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform, type State } from "../../llb/index.js";
 import { describeWarning, type Plan } from "../closure/index.js";
 import { formatDuration, type BundleSpec, type Command } from "../dockerfile/bundle-spec.js";
@@ -10,12 +10,14 @@ import type { DockerfileSource } from "../dockerfile/read.js";
 import { assemble } from "../assemble/assemble.js";
 import { fileInTheWay } from "../assemble/dirs.js";
 import { manifest } from "../assemble/manifest.js";
+import { packageMetadataFiles } from "../assemble/package-metadata.js";
 import { assemblePortable } from "../assemble/portable.js";
 import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
 import { frontendImage } from "../gateway/metadata.js";
 import { readResolution, resolveRun } from "../resolve/resolve-run.js";
 import type { Resolved, TraceFailure } from "../resolve/resolution.js";
+import type { SbomBundle } from "../sbom/spdx.js";
 import { RefFS } from "../source/ref-fs.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
 import { numericUser } from "../source/user.js";
@@ -44,6 +46,8 @@ export interface Bundle {
   def: Definition;
   /** The ENV the bundle carries (--env=inherit), if any. */
   env?: string[];
+  /** What its SBOM says: the files, their digests and packages. */
+  sbom: SbomBundle;
 }
 
 export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec: BundleSpec, progress: Progress): Promise<Bundle> {
@@ -68,7 +72,9 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
   await warn(ctx, ins, def, [...untraced, ...resolved.plan.warnings.map(describeWarning)]);
   const user = spec.tests.length ? await testUser(ctx, ins, src) : undefined;
   for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
-  return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined };
+  const root = spec.layout === "portable" ? posix.join(spec.prefix, "payload") : "";
+  const sbom = { plan: resolved.plan, digests: resolved.digests, packages: resolved.packages, root };
+  return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined, sbom };
 }
 
 /** Runs one --test in the bundle; a failure names what the bundle lacks that the source has. */
@@ -126,6 +132,7 @@ async function resolve(ctx: BundleContext, ins: Instruction, spec: BundleSpec, s
     launchers: spec.layout === "portable",
     baseDirs: spec.layout !== "portable",
     traceTimeoutKeeps: spec.traceTimeout !== undefined,
+    packageMetadata: spec.packageMetadata !== "none",
   };
   const resolution = await readResolution(ctx.gw, resolveRun({ image, source: src.state, traces, request }, op));
   if ("error" in resolution) throw errorAt(ctx.df, ins, `BUNDLE: ${resolution.error}`);
@@ -152,13 +159,14 @@ function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, image
   const times = { own: ctx.epoch ?? 0n, clamp: ctx.epoch };
   const digests = new Map(Object.entries(resolved.digests));
   const sourceDateEpoch = ctx.epoch === undefined ? undefined : Number(ctx.epoch / 1_000_000_000n);
-  const text = manifest(plan, digests, { source: spec.from, entries: spec.entries, sourceDateEpoch });
+  const text = manifest(plan, digests, resolved.packages, { source: spec.from, entries: spec.entries, sourceDateEpoch });
+  const metadata = spec.packageMetadata === "none" ? [] : packageMetadataFiles(resolved.packages);
   if (!launchNames) {
     const installTo = spec.installTo ? { dir: spec.installTo, entries: installed(spec.entries, plan) } : undefined;
-    return assemble(src.state, plan, { manifest: text, mkdir: spec.mkdir, installTo, times, image }, op);
+    return assemble(src.state, plan, { manifest: text, metadata, mkdir: spec.mkdir, installTo, times, image }, op);
   }
   const launches = new Map(Object.entries(resolved.launches ?? {}).map(([entry, launch]) => [launchNames.get(entry)!, launch]));
-  const options = { manifest: text, digests, launches, mkdir: spec.mkdir, prefix: spec.prefix, times, image, platform: ctx.platform };
+  const options = { manifest: text, metadata, digests, launches, mkdir: spec.mkdir, prefix: spec.prefix, times, image, platform: ctx.platform };
   return assemblePortable(src.state, plan, options, op);
 }
 

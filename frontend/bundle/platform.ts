@@ -18,3 +18,8 @@ export function targetPlatform(option: string | undefined, pong: Pong): Platform
   if (variant) platform.Variant = variant;
   return platform;
 }
+
+/** os/arch[/variant], as BuildKit names a platform (containerd's platforms.Format). */
+export function formatPlatform(p: Platform): string {
+  return [p.OS, p.Architecture, ...(p.Variant ? [p.Variant] : [])].join("/");
+}

@@ -34,6 +34,8 @@ export interface BundleSpec {
   skipRules: string[];
   env: "inherit" | "none";
   layout: "rootfs" | "portable";
+  /** Debian package metadata for scanners (status.d, os-release), or none. */
+  packageMetadata: "dpkg" | "none";
   /** Where a portable bundle goes in the image. */
   prefix: string;
 }
@@ -57,6 +59,7 @@ const VALUED: Record<string, Setter> = {
   "test-timeout": (s, v) => (s.testTimeout = duration(v, "--test-timeout")),
   env: (s, v) => (s.env = oneOf(v, ["inherit", "none"], "--env")),
   layout: (s, v) => (s.layout = oneOf(v, ["rootfs", "portable"], "--layout")),
+  "package-metadata": (s, v) => (s.packageMetadata = oneOf(v, ["dpkg", "none"], "--package-metadata")),
   prefix: (s, v) => (s.prefix = absolute(v, "--prefix")),
 };
 /** Flags that may be given more than once; any other valued flag given twice is an error. */
@@ -87,7 +90,7 @@ export function parseBundle(df: Dockerfile, ins: Instruction): BundleSpec {
 function parseWords(words: string[]): BundleSpec {
   const spec: BundleSpec = {
     from: "", entries: [], traces: [], traceEnv: [], include: [], exclude: [], mkdir: [], tests: [],
-    strict: false, allowGpuLibs: false, skipRules: [], env: "inherit", layout: "rootfs", prefix: "/",
+    strict: false, allowGpuLibs: false, skipRules: [], env: "inherit", layout: "rootfs", packageMetadata: "dpkg", prefix: "/",
   };
   const given = new Set<string>();
   for (const word of words) {
