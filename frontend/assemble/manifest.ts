@@ -2,6 +2,8 @@
 // size, mode and sha256; files and symlinks with the Debian package that owns them, or null.
 // Sorted, so identical input gives identical bytes.
 import { describeReason, describeWarning, type DebPackage, type Packages, type Plan, type Reason } from "../closure/index.js";
+import { ancestors } from "../closure/fs.js";
+import { METADATA_MODE, type MetadataFile } from "./package-metadata.js";
 
 export const MANIFEST_PATH = "/.sidebundle/manifest.lock";
 
@@ -16,7 +18,7 @@ export interface ManifestOptions {
 }
 
 /** The manifest's text; `digests` holds the sha256 of every file of the plan. */
-export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, packages: Packages, opts: ManifestOptions): string {
+export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, packages: Packages, metadata: MetadataFile[], opts: ManifestOptions): string {
   const byId = new Map(packages.packages.map((p) => [p.id, p]));
   const owner = (path: string): DebPackage | null => {
     const p = byId.get(packages.owners[path] ?? "");
@@ -28,8 +30,20 @@ export function manifest(plan: Plan, digests: ReadonlyMap<string, string>, packa
     if (e.kind === "symlink") return { path: e.path, type: "symlink", target: e.target, package: owner(e.path), reasons };
     return { path: e.path, type: "dir", mode: octal(e.mode), reasons };
   });
-  const doc = { version: 1, source: opts.source, entries: opts.entries, sourceDateEpoch: opts.sourceDateEpoch, paths, warnings: plan.warnings.map(describeWarning) };
+  const all = [...paths, ...metadataPaths(plan, metadata)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const doc = { version: 1, source: opts.source, entries: opts.entries, sourceDateEpoch: opts.sourceDateEpoch, paths: all, warnings: plan.warnings.map(describeWarning) };
   return JSON.stringify(doc, null, 2) + "\n";
+}
+
+/** The package metadata the bundle adds, and the directories it makes for it. */
+function metadataPaths(plan: Plan, metadata: MetadataFile[]): { path: string }[] {
+  const planned = new Set(plan.entries.map((e) => e.path));
+  const dirs = [...new Set(metadata.flatMap((f) => ancestors(f.path)))].filter((d) => !planned.has(d));
+  const reasons = ["package metadata for scanners"];
+  return [
+    ...dirs.map((path) => ({ path, type: "dir", mode: octal(0o755), reasons: ["parent"] })),
+    ...metadata.map((f) => ({ path: f.path, type: "file", size: Buffer.byteLength(f.content), mode: octal(METADATA_MODE), sha256: f.sha256, package: null, reasons })),
+  ];
 }
 
 function stableReasons(reasons: Reason[]): string[] {

@@ -10,7 +10,7 @@ import type { DockerfileSource } from "../dockerfile/read.js";
 import { assemble } from "../assemble/assemble.js";
 import { fileInTheWay } from "../assemble/dirs.js";
 import { manifest } from "../assemble/manifest.js";
-import { packageMetadataFiles } from "../assemble/package-metadata.js";
+import { packageMetadataFiles, type MetadataFile } from "../assemble/package-metadata.js";
 import { assemblePortable } from "../assemble/portable.js";
 import type { Gateway } from "../gateway/client.js";
 import type { FrontendOptions } from "../gateway/options.js";
@@ -73,7 +73,8 @@ export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec:
   const user = spec.tests.length ? await testUser(ctx, ins, src) : undefined;
   for (const cmd of spec.tests) await test(ctx, ins, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
   const root = spec.layout === "portable" ? posix.join(spec.prefix, "payload") : "";
-  const sbom = { plan: resolved.plan, digests: resolved.digests, packages: resolved.packages, root };
+  const added = metadataFiles(spec, resolved).map(({ path, sha256 }) => ({ path, sha256 }));
+  const sbom = { plan: resolved.plan, digests: resolved.digests, packages: resolved.packages, added, root };
   return { def, env: spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined, sbom };
 }
 
@@ -159,8 +160,8 @@ function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, image
   const times = { own: ctx.epoch ?? 0n, clamp: ctx.epoch };
   const digests = new Map(Object.entries(resolved.digests));
   const sourceDateEpoch = ctx.epoch === undefined ? undefined : Number(ctx.epoch / 1_000_000_000n);
-  const text = manifest(plan, digests, resolved.packages, { source: spec.from, entries: spec.entries, sourceDateEpoch });
-  const metadata = spec.packageMetadata === "none" ? [] : packageMetadataFiles(resolved.packages);
+  const metadata = metadataFiles(spec, resolved);
+  const text = manifest(plan, digests, resolved.packages, metadata, { source: spec.from, entries: spec.entries, sourceDateEpoch });
   if (!launchNames) {
     const installTo = spec.installTo ? { dir: spec.installTo, entries: installed(spec.entries, plan) } : undefined;
     return assemble(src.state, plan, { manifest: text, metadata, mkdir: spec.mkdir, installTo, times, image }, op);
@@ -168,6 +169,10 @@ function assembleLayout(ctx: BundleContext, spec: BundleSpec, src: Source, image
   const launches = new Map(Object.entries(resolved.launches ?? {}).map(([entry, launch]) => [launchNames.get(entry)!, launch]));
   const options = { manifest: text, metadata, digests, launches, mkdir: spec.mkdir, prefix: spec.prefix, times, image, platform: ctx.platform };
   return assemblePortable(src.state, plan, options, op);
+}
+
+function metadataFiles(spec: BundleSpec, resolved: Resolved): MetadataFile[] {
+  return spec.packageMetadata === "none" ? [] : packageMetadataFiles(resolved.packages);
 }
 
 /** Warnings are attached to the assemble vertex, which the client has just seen. */

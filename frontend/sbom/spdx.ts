@@ -10,6 +10,8 @@ export interface SbomBundle {
   plan: Plan;
   digests: Record<string, string>;
   packages: Packages;
+  /** Files the bundle adds to the plan's (package metadata), with their sha256. */
+  added: { path: string; sha256: string }[];
   /** Where the plan's paths are in the image: "" (a root filesystem bundle) or <prefix>/payload. */
   root: string;
 }
@@ -43,6 +45,7 @@ export function spdxDocument(bundles: SbomBundle[], opts: SbomOptions): object {
       const owner = byId.get(b.packages.owners[e.path] ?? "");
       files.set(`${b.root}${e.path}`, { sha256: b.digests[e.path]!, ...(owner && { owner }) });
     }
+    for (const f of b.added) files.set(`${b.root}${f.path}`, { sha256: f.sha256 });
   }
   const sortedFiles = [...files].sort(([a], [b]) => (a < b ? -1 : 1));
   const fileIds = new Map(sortedFiles.map(([path], i) => [path, `SPDXRef-File-${i + 1}`]));
