@@ -61,7 +61,7 @@ async function writeTrace(path: string): Promise<void> {
 async function resolveStep(root: string, trace: string): Promise<void> {
   const start = performance.now();
   const log = readLog(trace);
-  const request = { entries: [ENTRY], env: {}, include: ["/data/model.bin"], exclude: [], allowGpuLibs: false, skipRules: [], strict: false, ignore: [], launchers: false, baseDirs: true, traceTimeoutKeeps: false };
+  const request = { entries: [ENTRY], env: {}, include: ["/data/model.bin"], exclude: [], allowGpuLibs: false, skipRules: [], strict: false, ignore: [], launchers: false, baseDirs: true, traceTimeoutKeeps: false, packageMetadata: true };
   const resolution = await resolveBundle(new HostFS(root), request, [log]);
   if (!("plan" in resolution)) throw new Error(JSON.stringify(resolution));
   const plan = resolution.plan;

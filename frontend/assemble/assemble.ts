@@ -8,10 +8,13 @@ import { dirname } from "node:path";
 import { hasEscapedBytes } from "../closure/fs.js";
 import type { Plan, PlanDir } from "../closure/index.js";
 import { MANIFEST_PATH } from "./manifest.js";
+import { writeMetadata, type MetadataFile } from "./package-metadata.js";
 import { stampRun, type Times } from "./times.js";
 
 export interface AssembleOptions {
   manifest: string;
+  /** Package metadata for scanners (package-metadata.ts). */
+  metadata: MetadataFile[];
   mkdir: { path: string; mode: number }[];
   /** --install-to: the entries are also copied into this directory (symlinks followed), each as `name`. */
   installTo?: { dir: string; entries: { name: string; from: string }[] };
@@ -46,6 +49,7 @@ function treeActions(source: State, plan: Plan, opts: AssembleOptions): FileActi
   // What the source lacks (a base directory): made here, with what mkdir can keep of its mode.
   for (const e of plannedDirs(plan)) actions = actions.mkdir(e.path, e.mode, { parents: true, ...(e.owner && { owner: e.owner }) });
   actions = actions.mkdir("/.sidebundle", 0o755, { parents: true }).mkfile(MANIFEST_PATH, 0o644, opts.manifest, { timestamp: opts.times.own });
+  actions = writeMetadata(actions, opts.metadata, "", opts.times.own);
   for (const d of opts.mkdir) actions = actions.mkdir(d.path, d.mode, { parents: true });
   for (const { name, from } of opts.installTo?.entries ?? []) {
     actions = actions.copy(source, from, `${opts.installTo!.dir}/${name}`, { followSymlink: true, createDestPath: true });

@@ -11,10 +11,13 @@ import type { LaunchSpec, Plan } from "../closure/index.js";
 import { LAUNCHER, TOOLS_DIR, toolsState } from "../trace/tools.js";
 import { pathBytes, pathComponents } from "../closure/fs.js";
 import { includePattern, plannedDirs } from "./assemble.js";
+import { writeMetadata, type MetadataFile } from "./package-metadata.js";
 import { stampRun, type Times } from "./times.js";
 
 export interface PortableOptions {
   manifest: string;
+  /** Package metadata for scanners, written in the payload. */
+  metadata: MetadataFile[];
   /** sha256 of every file of the plan. */
   digests: ReadonlyMap<string, string>;
   /** --mkdir directories, made in the payload. */
@@ -65,6 +68,7 @@ function treeActions(source: State, plan: Plan, opts: PortableOptions): FileActi
   for (const d of opts.mkdir) actions = actions.mkdir(`/payload${d.path}`, d.mode, { parents: true });
   actions = actions.mkdir("/bin", 0o755).mkdir("/launch", 0o755);
   const timestamp = opts.times.own;
+  actions = writeMetadata(actions, opts.metadata, "/payload", timestamp);
   for (const [name, spec] of opts.launches) {
     actions = actions
       .copy(launcher, `/${LAUNCHER}`, `/bin/${name}`, { timestamp })

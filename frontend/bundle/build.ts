@@ -5,7 +5,7 @@
 import type { Definition } from "../../llb/index.js";
 import { duration } from "../dockerfile/bundle-spec.js";
 import { forwardToDockerfileFrontend, type Overrides } from "../dockerfile/forward.js";
-import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
+import { errorAt, type Dockerfile, type Instruction, type Stage } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
 import { rewriteBundles } from "../dockerfile/rewrite.js";
 import type { Gateway } from "../gateway/client.js";
@@ -18,7 +18,9 @@ import { imageConfig } from "./image-config.js";
 import { DEFAULT_LIMIT_MS, sourceDateEpoch } from "./layout-inputs.js";
 import { dispatchBundle, type Bundle, type BundleContext, type Progress } from "./dispatch.js";
 import { platformId, stagePlatforms, targetPlatforms, unique, workerPlatform } from "./platform.js";
-import { neededBundles, reachableStages, stageStart, targetStage, type NeededBundle } from "./stages.js";
+import { neededBundles, imageStages, reachableStages, stageStart, targetStage, type NeededBundle } from "./stages.js";
+import { attachSboms, platformIds, sbomRequested, withoutSbomOptions } from "../sbom/attest.js";
+import { spdxDocument } from "../sbom/spdx.js";
 
 interface Built {
   needed: NeededBundle;
@@ -30,7 +32,10 @@ interface Built {
  * Builds the Dockerfile's BUNDLEs, then the target: through dockerfile.v0, or minimized when
  * `minimize` is given (--build-arg SIDEBUNDLE_MINIMIZE=1).
  */
-export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, source: DockerfileSource, df: Dockerfile, minimize?: MinimizeArgs): Promise<Result> {
+export async function buildWithBundles(gw: Gateway, received: FrontendOptions, source: DockerfileSource, df: Dockerfile, minimize?: MinimizeArgs): Promise<Result> {
+  // The frontend writes the SBOM itself: dockerfile.v0, building the stages, is not asked to scan.
+  const sbom = sbomRequested(received);
+  const opts = withoutSbomOptions(received);
   // Everything that can fail without building fails before any BUNDLE runs.
   const target = targetStage(df, opts.target);
   const bundles = neededBundles(df, target);
@@ -46,10 +51,18 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
   const platforms = targetPlatforms(opts.platform, pong);
   if (platforms.length === 1) {
     const ctx: BundleContext = { gw, opts, df, platform: platforms[0], epoch: sourceDateEpoch, limit };
-    const final = progress(ctx, source, await buildAll(ctx, source, bundles));
-    if (!minimize) return forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
-    if (!target) throw new FrontendError(`${MINIMIZE_ARG}: the Dockerfile has no stage to minimize`);
-    return minimizeStage(ctx, final, target, minimize);
+    const built = await buildAll(ctx, source, bundles);
+    const final = progress(ctx, source, built);
+    if (minimize) {
+      if (!target) throw new FrontendError(`${MINIMIZE_ARG}: the Dockerfile has no stage to minimize`);
+      const min = await minimizeStage(ctx, final, target, minimize);
+      return sbom ? attachSboms(gw, min.result, sbomDocuments([{ ctx, bundles: [min.bundle] }])) : min.result;
+    }
+    const result = await forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
+    if (!sbom) return result;
+    // A result of one ref names no platform: the document goes under the build's own.
+    const ids = platformIds(result);
+    return attachSboms(gw, result, sbomDocuments((ids.length ? ids : [platformId(ctx.platform)]).map((id) => ({ ctx, id, bundles: inImage(df, target, built) }))));
   }
   if (minimize) throw new FrontendError(`${MINIMIZE_ARG} minimizes one platform at a time; run one build per platform instead of --platform=${opts.platform}`);
   // Each platform's BUNDLEs are built (sources solved, traced, tested) as a build for it alone
@@ -64,7 +77,30 @@ export async function buildWithBundles(gw: Gateway, opts: FrontendOptions, sourc
   });
   const built = await settleAll(each.map((e) => e.built));
   const final = progressPerPlatform(source, each.map((e, i) => ({ ctx: e.ctx, built: built[i] })));
-  return forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
+  const result = await forwardToDockerfileFrontend(gw, opts, final.dockerfile, final.overrides);
+  if (!sbom) return result;
+  const requested = new Set(platformIds(result));
+  const docs = each.flatMap((e, i) => (requested.has(platformId(e.ctx.platform)) ? [{ ctx: e.ctx, bundles: inImage(df, target, built[i]) }] : []));
+  return attachSboms(gw, result, sbomDocuments(docs));
+}
+
+/**
+ * The bundles the image holds as they are: those of the target stage and the stages it is built
+ * FROM (a bundle copied elsewhere with COPY --from is the Dockerfile's, not listed).
+ */
+function inImage(df: Dockerfile, target: Stage | undefined, built: readonly Built[]): Bundle[] {
+  const stages = imageStages(df, target);
+  return built.filter((b) => stages.has(b.needed.ins.stage)).map((b) => b.bundle);
+}
+
+/** One SPDX document per platform id (the ctx's platform unless given). */
+function sbomDocuments(each: { ctx: BundleContext; id?: string; bundles: Bundle[] }[]): Map<string, object> {
+  return new Map(
+    each.map(({ ctx, id = platformId(ctx.platform), bundles }) => {
+      const created = ctx.epoch === undefined ? 0 : Number(ctx.epoch / 1_000_000_000n);
+      return [id, spdxDocument(bundles.map((b) => b.sbom), { name: `${ctx.df.filename} (${id})`, created })];
+    }),
+  );
 }
 
 /** Our own error, naming the platform it happened on; BuildKit's name their vertex already. */

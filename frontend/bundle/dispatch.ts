@@ -1,11 +1,13 @@
 // One BUNDLE instruction, end to end: solve the source, trace, compute the closure, assemble.
 // Every op carries the BUNDLE's lines, so a failure in any of them shows the user's line.
+import { posix } from "node:path";
 import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform, type State } from "../../llb/index.js";
 import type { BundleSpec, Command } from "../dockerfile/bundle-spec.js";
 import type { Overrides } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
 import { assemble } from "../assemble/assemble.js";
+import { packageMetadataFiles } from "../assemble/package-metadata.js";
 import { assemblePortable } from "../assemble/portable.js";
 import { assembleSingle } from "../assemble/single.js";
 import { bundleWarnings, dirsInTheWay, launcherNames, layoutInputs, resolveRequest, traceFailure } from "./layout-inputs.js";
@@ -16,6 +18,7 @@ import type { FrontendOptions } from "../gateway/options.js";
 import { frontendImage } from "../gateway/metadata.js";
 import { readResolution, resolveRun } from "../resolve/resolve-run.js";
 import type { Resolved, Size } from "../resolve/resolution.js";
+import type { SbomBundle } from "../sbom/spdx.js";
 import { RefFS } from "../source/ref-fs.js";
 import { platformId } from "./platform.js";
 import { envRecord, solveSource, type Source } from "../source/source.js";
@@ -51,6 +54,8 @@ export interface Bundle {
   size: Size;
   /** The source's, when asked for. */
   source?: Size;
+  /** What its SBOM says: the files, their digests and packages. */
+  sbom: SbomBundle;
 }
 
 export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec: BundleSpec, progress: Progress): Promise<Bundle> {
@@ -94,7 +99,7 @@ export async function bundleFrom(ctx: BundleContext, ins: Instruction, spec: Bun
   const user = spec.tests.length ? await testUser(ctx, ins, who, src) : undefined;
   for (const cmd of spec.tests) await test(ctx, ins, who, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
   const env = spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined;
-  return { def, env, size: { files: files.length, bytes }, source: resolved.source };
+  return { def, env, size: { files: files.length, bytes }, source: resolved.source, sbom: sbomBundle(spec, resolved, packed?.report) };
 }
 
 /** Runs one --test in the bundle; a failure names what the bundle lacks that the source has. */
@@ -141,11 +146,11 @@ function assembleLayout(ctx: BundleContext, ins: Instruction, who: string, spec:
   const inputs = userError(ctx, ins, who, () => layoutInputs(spec, resolved, ctx.epoch, compressed));
   const { manifest, times } = inputs;
   if (spec.layout === "rootfs") {
-    const bundle = assemble(from, resolved.plan, { manifest, mkdir: spec.mkdir, installTo: inputs.installTo, times, image }, op);
+    const bundle = assemble(from, resolved.plan, { manifest, metadata: inputs.metadata, mkdir: spec.mkdir, installTo: inputs.installTo, times, image }, op);
     return { output: bundle, bundle };
   }
   const single = spec.layout === "single-file";
-  const options = { manifest, digests: inputs.digests, launches: inputs.launches, mkdir: spec.mkdir, prefix: single ? "/" : spec.prefix, times, image, platform: ctx.platform };
+  const options = { manifest, metadata: inputs.metadata, digests: inputs.digests, launches: inputs.launches, mkdir: spec.mkdir, prefix: single ? "/" : spec.prefix, times, image, platform: ctx.platform };
   const bundle = assemblePortable(from, resolved.plan, options, single ? { ...op, customName: `${op.customName} (portable)` } : op);
   if (!single) return { output: bundle, bundle };
   return { output: assembleSingle(bundle, { names: [...launcherNames(spec).values()], prefix: spec.prefix, own: times.own, image, platform: ctx.platform }, op), bundle };
@@ -174,6 +179,14 @@ async function compress(ctx: BundleContext, spec: BundleSpec, src: Source, image
   const request = compressRequest(resolved.plan, spec.compress!.level);
   const run = compressRun({ image, source: src.state, request }, op);
   return { source: run.source, report: await readCompression(ctx.gw, run.report) };
+}
+
+/** What the SBOM lists of this bundle: the files as they are in the image, and the metadata added. */
+function sbomBundle(spec: BundleSpec, resolved: Resolved, packed: Compression | undefined): SbomBundle {
+  const root = spec.layout === "rootfs" ? "" : posix.join(spec.layout === "single-file" ? "/" : spec.prefix, "payload");
+  const digests = { ...resolved.digests, ...Object.fromEntries((packed?.compressed ?? []).map((f) => [f.path, f.sha256])) };
+  const added = (spec.packageMetadata === "none" ? [] : packageMetadataFiles(resolved.packages)).map(({ path, sha256 }) => ({ path, sha256 }));
+  return { plan: resolved.plan, digests, packages: resolved.packages, added, root };
 }
 
 /** Warnings are attached to the assemble vertex, which the client has just seen. */

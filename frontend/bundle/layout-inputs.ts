@@ -4,6 +4,7 @@ import { basename } from "node:path";
 import { describeWarning, type LaunchSpec, type Plan } from "../closure/index.js";
 import { fileInTheWay } from "../assemble/dirs.js";
 import { manifest, type ManifestOptions } from "../assemble/manifest.js";
+import { packageMetadataFiles, type MetadataFile } from "../assemble/package-metadata.js";
 import type { Times } from "../assemble/times.js";
 import { formatDuration, type BundleSpec } from "../dockerfile/bundle-spec.js";
 import type { Resolved, ResolveRequest, TraceFailure } from "../resolve/resolution.js";
@@ -26,6 +27,7 @@ export function resolveRequest(spec: BundleSpec, env: Record<string, string>, ig
     launchers: spec.layout !== "rootfs",
     baseDirs: spec.layout === "rootfs",
     traceTimeoutKeeps: spec.traceTimeout !== undefined,
+    packageMetadata: spec.packageMetadata !== "none",
   };
 }
 
@@ -64,6 +66,8 @@ export interface LayoutInputs {
   manifest: string;
   digests: ReadonlyMap<string, string>;
   times: Times;
+  /** The package metadata for scanners (--package-metadata), each file with its content. */
+  metadata: MetadataFile[];
   /** Launch specs by launcher name, in the entries' order (portable and single-file layouts). */
   launches: ReadonlyMap<string, LaunchSpec>;
   /** --install-to: each entry's name and the path it is copied from. */
@@ -76,9 +80,11 @@ export function layoutInputs(spec: BundleSpec, resolved: Resolved, epoch: bigint
   const digests = new Map(Object.entries(resolved.digests));
   const sourceDateEpoch = epoch === undefined ? undefined : Number(epoch / 1_000_000_000n);
   const names = spec.layout !== "rootfs" ? launcherNames(spec) : new Map<string, string>();
+  const metadata = spec.packageMetadata === "none" ? [] : packageMetadataFiles(resolved.packages);
   return {
-    manifest: manifest(plan, digests, { source: spec.from, entries: spec.entries, sourceDateEpoch, compressed }),
+    manifest: manifest(plan, digests, resolved.packages, metadata, { source: spec.from, entries: spec.entries, sourceDateEpoch, compressed }),
     digests,
+    metadata,
     // What the bundle adds is dated SOURCE_DATE_EPOCH (else 0); nothing is later than it.
     times: { own: epoch ?? 0n, clamp: epoch },
     launches: new Map(Object.entries(resolved.launches ?? {}).map(([entry, launch]) => [names.get(entry)!, launch])),

@@ -42,6 +42,13 @@ export function reachableStages(df: Dockerfile, bundles: readonly NeededBundle[]
   return walk(df, stage, (ins) => sources.get(ins));
 }
 
+/** The target and the stages it is built FROM, in turn: the stages whose files the image holds as they are. */
+export function imageStages(df: Dockerfile, target: Stage | undefined): Set<number> {
+  const stages = new Set<number>();
+  for (let stage = target; stage && !stages.has(stage.index); stage = stageNamed(df, stage.base)) stages.add(stage.index);
+  return stages;
+}
+
 function walk(df: Dockerfile, start: Stage | undefined, bundleSource: (ins: Instruction) => Stage | undefined): Set<number> {
   const seen = new Set<number>();
   const visit = (stage: Stage | undefined) => {

@@ -5,10 +5,11 @@ import { spawnSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { posix } from "node:path";
-import { HostFS, type Plan } from "../closure/index.js";
+import { HostFS, STATUS_DIR, type Plan } from "../closure/index.js";
 import { pathBytes } from "../closure/fs.js";
 import { Resolver } from "../closure/resolve.js";
 import { MANIFEST_PATH } from "../assemble/manifest.js";
+import { METADATA_MODE, type MetadataFile } from "../assemble/package-metadata.js";
 import { launchConfig, PACK_LIST, packList } from "../assemble/portable.js";
 import { setTime, stampTimes } from "../assemble/times.js";
 import { launcherNames, type LayoutInputs } from "../bundle/layout-inputs.js";
@@ -36,6 +37,7 @@ export const LAYOUTS: Record<BundleSpec["layout"], LayoutWriter> = { rootfs: wri
 /** The files at their paths, /.sidebundle/manifest.lock, --mkdir and --install-to. */
 async function writeRootfs({ source, plan, inputs, spec, out, progress }: WriteJob): Promise<void> {
   await copyPlan(source, plan, out, progress);
+  await writeMetadataFiles(out, inputs.metadata, inputs.times.own);
   await makeDirs(out, spec.mkdir);
   await mkdir(`${out}/.sidebundle`, { mode: 0o755 });
   await ownFile(`${out}${MANIFEST_PATH}`, inputs.manifest, 0o644, inputs.times.own);
@@ -56,6 +58,7 @@ async function writePortable({ source, plan, inputs, spec, out, progress }: Writ
   const root = posix.join(out, spec.prefix);
   const own = inputs.times.own;
   await copyPlan(source, plan, `${root}/payload`, progress);
+  await writeMetadataFiles(`${root}/payload`, inputs.metadata, own);
   await makeDirs(`${root}/payload`, spec.mkdir);
   await mkdir(`${root}/bin`, { mode: 0o755 });
   await mkdir(`${root}/launch`, { mode: 0o755 });
@@ -82,6 +85,13 @@ async function writeSingle(job: WriteJob): Promise<void> {
   } finally {
     await rm(bundle, { recursive: true, force: true });
   }
+}
+
+/** The package metadata for scanners (assemble/package-metadata.ts) under `root`. */
+async function writeMetadataFiles(root: string, files: MetadataFile[], own: bigint): Promise<void> {
+  if (!files.length) return;
+  await mkdir(`${root}${STATUS_DIR}`, { recursive: true, mode: 0o755 });
+  for (const f of files) await ownFile(`${root}${f.path}`, f.content, METADATA_MODE, own);
 }
 
 /** --mkdir directories with their modes (whatever the umask). */

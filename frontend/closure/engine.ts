@@ -34,6 +34,8 @@ export interface ClosureOptions {
   ignore?: string[];
   /** A root filesystem: it gets /tmp and /var/tmp like any base image, and the source's /run. */
   baseDirs?: boolean;
+  /** Keep the files scanners identify the distribution by (/etc/os-release, /etc/debian_version). */
+  osIdentity?: boolean;
 }
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -62,6 +64,7 @@ const O_CREAT = 0o100;
 const TEMP_DIRS = ["/tmp", "/var/tmp"];
 const STICKY_WORLD_WRITABLE = 0o1777;
 const BASE_DIR: Reason = { kind: "base-dir" };
+const OS_IDENTITY_FILES = ["/etc/os-release", "/etc/debian_version"];
 
 /** A counted event whose path the tracer could read. */
 type TracedPath = (ExecEvent | FileEvent) & { abs: string };
@@ -88,6 +91,7 @@ export class ClosureEngine {
     checkRuleNames(this.options.skipRules ?? []);
     const entries = await Promise.all(this.options.entries.map((entry) => this.locateEntry(entry)));
     if (this.options.baseDirs) await this.addBaseDirs();
+    if (this.options.osIdentity) for (const file of OS_IDENTITY_FILES) await this.plan.addPath(file, { kind: "os-identity" });
     for (const entry of entries) await this.addProgram(entry, { kind: "entry" });
     for (const entry of entries) this.programs.add(entry);
     const traced = await this.addTrace(new Set(await Promise.all(entries.map((e) => this.realPath(e)))));

@@ -20,6 +20,7 @@ export { checkRuleNames, RULE_NAMES } from "./rules/runtime-data.js";
 export type { EndEvent, ExecEvent, ExitEvent, FileEvent, SpawnEvent, TraceEvent } from "./trace.js";
 export { HostFS } from "./host-fs.js";
 export { launchSpec, type LaunchSpec } from "./launch.js";
+export { otherPackageDatabases, owningPackages, STATUS_DIR, type DebPackage, type Distro, type OwningPackage, type Packages } from "./packages.js";
 export { parseTrace, parseTraceLines } from "./trace.js";
 export { SymlinkLoopError } from "./resolve.js";
 

@@ -17,7 +17,9 @@ export type Reason =
   | { kind: "include"; glob: string }
   | { kind: "rule"; rule: string }
   /** /tmp, /var/tmp and /run, which every rootfs bundle has, as any base image does. */
-  | { kind: "base-dir" };
+  | { kind: "base-dir" }
+  /** /etc/os-release (and its target), /etc/debian_version: scanners identify the distribution by them. */
+  | { kind: "os-identity" };
 
 export type Warning =
   | { kind: "unresolved-library"; name: string; neededBy: string }
@@ -36,7 +38,9 @@ export type Warning =
   /** An --include glob that matches nothing in the source. */
   | { kind: "include-matches-nothing"; glob: string }
   /** Calls of a traced process whose path the tracer could not read: what they named is missing. */
-  | { kind: "unreadable-trace-path"; syscall: string; exe: string; calls: number };
+  | { kind: "unreadable-trace-path"; syscall: string; exe: string; calls: number }
+  /** The source has another package manager's database (apk, rpm), whose metadata no bundle carries yet. */
+  | { kind: "unsupported-package-database"; manager: string };
 
 const UNRESOLVED = new Set<Warning["kind"]>(["unresolved-library", "unresolved-program", "unresolved-command", "excluded-needed"]);
 
@@ -52,6 +56,8 @@ export function describeReason(reason: Reason): string {
       return reason.kind;
     case "base-dir":
       return "base directory";
+    case "os-identity":
+      return "names the distribution to scanners";
     case "interpreter":
       return `interpreter of ${reason.of}`;
     case "needed":
@@ -102,6 +108,8 @@ export function describeWarning(warning: Warning): string {
       return `--include=${warning.glob} matches nothing in the source`;
     case "unreadable-trace-path":
       return `trace: ${warning.syscall} by ${warning.exe}: the path of ${warning.calls} call(s) could not be read; what they named is not in the bundle`;
+    case "unsupported-package-database":
+      return `the source has a ${warning.manager} package database: only Debian's (dpkg) package metadata is carried into bundles, so scanners see no ${warning.manager} packages`;
   }
 }
 

@@ -36,6 +36,8 @@ export interface BundleSpec {
   skipRules: string[];
   env: "inherit" | "none";
   layout: "rootfs" | "portable" | "single-file";
+  /** Debian package metadata for scanners (status.d, os-release), or none. */
+  packageMetadata: "dpkg" | "none";
   /** Where a portable bundle, or a single-file one, goes in the image. */
   prefix: string;
   /** --compress: the bundle's ELF executables packed by upx, at this level when one is given. */
@@ -67,6 +69,7 @@ const VALUED: Record<string, Setter> = {
   "test-timeout": (s, v) => (s.testTimeout = duration(v, "--test-timeout")),
   env: (s, v) => (s.env = oneOf(v, ["inherit", "none"], "--env")),
   layout: (s, v) => (s.layout = oneOf(v, ["rootfs", "portable", "single-file"], "--layout")),
+  "package-metadata": (s, v) => (s.packageMetadata = oneOf(v, ["dpkg", "none"], "--package-metadata")),
   prefix: (s, v) => (s.prefix = absolute(v, "--prefix")),
   compress: (s, v) => (s.compress = compression(v)),
 };
@@ -105,7 +108,7 @@ export function bundleFlagKind(name: string): "valued" | "boolean" | undefined {
 export function defaultSpec(from: string): BundleSpec {
   return {
     from, entries: [], traces: [], traceEnv: [], include: [], exclude: [], mkdir: [], tests: [],
-    strict: false, allowGpuLibs: false, skipRules: [], env: "inherit", layout: "rootfs", prefix: "/",
+    strict: false, allowGpuLibs: false, skipRules: [], env: "inherit", layout: "rootfs", packageMetadata: "dpkg", prefix: "/",
   };
 }
 

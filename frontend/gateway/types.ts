@@ -28,7 +28,19 @@ export interface Result {
   ref?: Ref;
   refs?: { refs?: Record<string, Ref> };
   metadata?: Record<string, Uint8Array>;
-  attestations?: Record<string, unknown>;
+  /** By platform id (exptypes' refs.platforms). */
+  attestations?: Record<string, { attestation?: Attestation[] }>;
+}
+
+/** AttestationKind InToto: the file at `path` of `ref` is the statement's predicate. */
+export const IN_TOTO = 0;
+
+export interface Attestation {
+  kind?: number;
+  metadata?: Record<string, Uint8Array>;
+  ref?: Ref;
+  path?: string;
+  inTotoPredicateType?: string;
 }
 
 export interface SolveRequest {

@@ -3,7 +3,7 @@
 // (bundle/dispatch.ts), and the result is the bundle with the stage's config kept.
 import { FileActions, State } from "../../llb/index.js";
 import { MANIFEST_PATH } from "../assemble/manifest.js";
-import { bundleFrom, megabytes, type BundleContext, type Progress } from "../bundle/dispatch.js";
+import { bundleFrom, megabytes, type Bundle, type BundleContext, type Progress } from "../bundle/dispatch.js";
 import { imageConfig } from "../bundle/image-config.js";
 import { stageStart } from "../bundle/stages.js";
 import { errorAt, type Stage } from "../dockerfile/parse.js";
@@ -15,7 +15,7 @@ import { keptConfig } from "./config.js";
 import { copiedPaths } from "./copied.js";
 import { minimizeSpec, NothingToRun } from "./plan.js";
 
-export async function minimizeStage(ctx: BundleContext, progress: Progress, stage: Stage, args: MinimizeArgs): Promise<Result> {
+export async function minimizeStage(ctx: BundleContext, progress: Progress, stage: Stage, args: MinimizeArgs): Promise<{ result: Result; bundle: Bundle }> {
   const { gw, df } = ctx;
   const at = stageStart(df, stage);
   const name = stage.name ?? `stage-${stage.index}`;
@@ -31,7 +31,7 @@ export async function minimizeStage(ctx: BundleContext, progress: Progress, stag
   await report(ctx, name, bundle.size, bundle.source);
   const { ref } = await gw.solve({ Definition: bundle.def });
   const config = imageConfig(ctx, `sidebundle: ${MINIMIZE_ARG}=1 of stage ${name}`, keptConfig(src.config));
-  return { ref, metadata: { "containerimage.config": config } };
+  return { result: { ref, metadata: { "containerimage.config": config } }, bundle };
 }
 
 /** The sizes, as a step of the build's progress (a vertex named with them). */

@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { computeClosure, describeWarning, isUnresolved, launchSpec, parseTraceLines, type EndEvent, type LaunchSpec, type Plan, type RootFS, type TraceEvent } from "../closure/index.js";
+import { computeClosure, describeWarning, isUnresolved, launchSpec, otherPackageDatabases, owningPackages, parseTraceLines } from "../closure/index.js";
+import type { EndEvent, LaunchSpec, Packages, Plan, RootFS, TraceEvent } from "../closure/index.js";
 import { forEachConcurrently } from "../concurrency.js";
 import { unavailableLine } from "../trace/unavailable.js";
 
@@ -28,6 +29,8 @@ export interface ResolveRequest {
   traceTimeoutKeeps: boolean;
   /** Count the source's regular files and bytes (a minimize reports them beside the bundle's). */
   measureSource?: boolean;
+  /** The bundle carries package metadata (--package-metadata): keep the OS identity files. */
+  packageMetadata: boolean;
 }
 
 /** Regular files and their bytes. */
@@ -40,6 +43,8 @@ export interface Resolved {
   plan: Plan;
   /** sha256 of every file of the plan. */
   digests: Record<string, string>;
+  /** The Debian packages owning bundled files (manifest.lock, status.d, the SBOM). */
+  packages: Packages;
   /** Launch specs by entry, when asked for. */
   launches?: Record<string, LaunchSpec>;
   /** Why the commands could not be traced (ptrace unavailable: QEMU emulation, Yama scope 3). */
@@ -81,10 +86,11 @@ export async function resolveBundle(fs: RootFS, req: ResolveRequest, traceLogs: 
     const traceFailed = traces.failure(req.traceTimeoutKeeps);
     if (traceFailed) return { traceFailed };
     const digests = await fileDigests(fs, plan);
+    const packages = await owningPackages(fs, plan);
     const launches = req.launchers ? await launchSpecs(fs, req, plan) : undefined;
     const { untraced } = traces;
     const source = req.measureSource ? await treeSize(fs, "/") : undefined;
-    return { plan, digests, ...(launches && { launches }), ...(untraced && { untraced }), ...(source && { source }) };
+    return { plan, digests, packages, ...(launches && { launches }), ...(untraced && { untraced }), ...(source && { source }) };
   } catch (err) {
     return { error: (err as Error).message };
   }
@@ -126,7 +132,9 @@ class Traces {
 
 async function closure(fs: RootFS, req: ResolveRequest, trace: AsyncIterable<TraceEvent>): Promise<Plan> {
   const { entries, env, include, exclude, allowGpuLibs, skipRules, ignore, baseDirs } = req;
-  const plan = await computeClosure(fs, { entries, env, trace, include, exclude, allowGpuLibs, skipRules, ignore, baseDirs });
+  const options = { entries, env, trace, include, exclude, allowGpuLibs, skipRules, ignore, baseDirs, osIdentity: req.packageMetadata };
+  const computed = await computeClosure(fs, options);
+  const plan = req.packageMetadata ? { ...computed, warnings: [...computed.warnings, ...(await otherPackageDatabases(fs))] } : computed;
   const unresolved = plan.warnings.filter(isUnresolved);
   if (req.strict && unresolved.length) throw new Error(`--strict: ${unresolved.map(describeWarning).join("; ")}`);
   return plan;

@@ -22,6 +22,7 @@ const request = (r: Partial<ResolveRequest>): ResolveRequest => ({
   launchers: false,
   baseDirs: false,
   traceTimeoutKeeps: false,
+  packageMetadata: false,
   ...r,
 });
 

@@ -133,7 +133,7 @@ describe("parseBundle", () => {
     const spec = bundle(
       `--from=build --trace="jq ." --trace='["jq","-n","1"]' --trace-stdin='{}' --trace-env=A=1 --trace-timeout=1m30s ` +
         `--trace-workdir=/w --include='/a/**' --exclude=/a/b --mkdir=/tmp:1777 --mkdir=/run --install-to=/bin ` +
-        `--test="jq --version" --test-stdin=x --test-stdout=jq-1.6 --strict --allow-gpu-libs --skip-rule=zoneinfo --skip-rule=plugins --env=none --layout=rootfs jq /usr/bin/python3`,
+        `--test="jq --version" --test-stdin=x --test-stdout=jq-1.6 --strict --allow-gpu-libs --skip-rule=zoneinfo --skip-rule=plugins --env=none --layout=rootfs --package-metadata=none jq /usr/bin/python3`,
     );
     expect(spec).toEqual({
       from: "build",
@@ -161,8 +161,10 @@ describe("parseBundle", () => {
       skipRules: ["zoneinfo", "plugins"],
       env: "none",
       layout: "rootfs",
+      packageMetadata: "none",
       prefix: "/",
     });
+    expect(bundle("--from=build jq").packageMetadata).toBe("dpkg");
     // As RUN reads it: only a JSON array is exec form; `[ ... ]` is the shell's test command.
     expect(bundle(`--from=build --test='[ -x /usr/bin/jq ]' --test='["jq"] x' jq`).tests).toEqual([
       { text: "[ -x /usr/bin/jq ]", argv: ["/bin/sh", "-c", "[ -x /usr/bin/jq ]"], shell: true },
@@ -200,6 +202,7 @@ describe("parseBundle", () => {
     ["--from=build --include= /x", "BUNDLE: --include wants a path or glob, got an empty value"],
     ["--from=build --exclude='' /x", "BUNDLE: --exclude wants a path or glob, got an empty value"],
     ["--from=build --layout=zip /x", 'BUNDLE: --layout must be rootfs, portable or single-file, got "zip"'],
+    ["--from=build --package-metadata=rpm /x", 'BUNDLE: --package-metadata must be dpkg or none, got "rpm"'],
     [
       "--from=build --skip-rule=tz /x",
       'BUNDLE: --skip-rule: unknown rule "tz": the rules are zoneinfo, plugins, python-stdlib, python-packages, program-data, gconv, locale, nss, tls',
