@@ -106,6 +106,9 @@ export async function countedEvents(
   const seen = new Set<string>();
   const kept: Array<ExecEvent | FileEvent> = [];
   for await (const event of events) {
+    // Each log ends with its end event, and the next one's pids are another pid namespace's: a
+    // wrapper shell there may have the pid an entry had here.
+    if (event.type === "end") counted.clear();
     if (event.type === "spawn" && counted.has(event.ppid)) counted.add(event.pid);
     if (event.type === "exec" && event.result === 0 && event.abs !== null && !counted.has(event.pid) && (await isEntry(event.abs))) {
       counted.add(event.pid);

@@ -30,6 +30,14 @@ describe("trace log", () => {
     const counted = await countedEvents(events, async (abs) => abs === "/usr/bin/app", false);
     expect(counted.map((e) => e.abs)).toEqual(["/usr/bin/app", "/counted", "/child"]);
   });
+
+  it("counts each log's processes anew: another trace's wrapper shell may have an entry's pid", async () => {
+    const end = { type: "end", status: 0, timedOut: false, rootPid: 2 };
+    const oneTrace = [exec(2, 1, "/bin/sh"), exec(2, 1, "/usr/bin/app"), open(2, "/counted"), end];
+    const events = parseTrace(lines([...oneTrace, ...oneTrace]));
+    const counted = await countedEvents(events, async (abs) => abs === "/usr/bin/app", false);
+    expect(counted.map((e) => e.abs)).toEqual(["/usr/bin/app", "/counted"]);
+  });
 });
 
 describe("damaged files", () => {
