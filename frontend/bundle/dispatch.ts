@@ -59,6 +59,8 @@ export interface Bundle {
 }
 
 export async function dispatchBundle(ctx: BundleContext, ins: Instruction, spec: BundleSpec, progress: Progress): Promise<Bundle> {
+  // Before the source is built: the platform may be one only the bundle's tools lack.
+  checkLayout(ctx, ins, "BUNDLE", spec);
   const src = await solveSource({ ...progress, gw: ctx.gw, opts: ctx.opts, df: ctx.df, ins, from: spec.from, platform: ctx.platform });
   return bundleFrom(ctx, ins, spec, src);
 }
@@ -71,14 +73,10 @@ export interface BundleRequest {
   measureSource: boolean;
 }
 
-/** The BUNDLE over its solved source: trace, resolve, assemble, test. */
+/** The BUNDLE over its solved source: trace, resolve, assemble, test (its layout checked by checkLayout). */
 export async function bundleFrom(ctx: BundleContext, ins: Instruction, spec: BundleSpec, src: Source, req: BundleRequest = { who: "BUNDLE", measureSource: false }): Promise<Bundle> {
   const { gw, df } = ctx;
   const { who } = req;
-  if (spec.layout !== "rootfs") {
-    requireTools(ctx, ins, who, spec.layout === "single-file" ? [LAUNCHER, SINGLE_HEAD] : [LAUNCHER]);
-    userError(ctx, ins, who, () => launcherNames(spec));
-  }
   const location = new SourceMap(df.filename, df.data).lines(ins.startLine, ins.endLine);
   const steps = new Steps(ctx.label, spec.traces.length + 2 + (spec.compress ? 1 : 0) + spec.tests.length, { location, ignoreCache: ignoresCache(ctx.opts, stageName(df, ins.stage)) });
   const traces = spec.traces.map((cmd) => traceRun(src, spec, cmd, ctx.limit, ctx.platform, steps.next(`trace: ${cmd.text}`)));
@@ -154,6 +152,13 @@ function assembleLayout(ctx: BundleContext, ins: Instruction, who: string, spec:
   const bundle = assemblePortable(from, resolved.plan, options, single ? { ...op, customName: `${op.customName} (portable)` } : op);
   if (!single) return { output: bundle, bundle };
   return { output: assembleSingle(bundle, { names: [...launcherNames(spec).values()], prefix: spec.prefix, own: times.own, image, platform: ctx.platform }, op), bundle };
+}
+
+/** A portable or single-file layout's launchers: one name each, and the target platform's tools. */
+function checkLayout(ctx: BundleContext, ins: Instruction, who: string, spec: BundleSpec): void {
+  if (spec.layout === "rootfs") return;
+  requireTools(ctx, ins, who, spec.layout === "single-file" ? [LAUNCHER, SINGLE_HEAD] : [LAUNCHER]);
+  userError(ctx, ins, who, () => launcherNames(spec));
 }
 
 /** The portable launcher (and a single file's head) go into the bundle: they must be the target platform's. */

@@ -12,9 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createGunzip } from "node:zlib";
-import { extract } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerdEngine, docker, dockerOk, requireFrontendImage } from "./docker.js";
+import { readTarFiles } from "./oci.js";
 
 const run = promisify(execFile);
 const EXAMPLES = join(import.meta.dirname, "../../examples");
@@ -269,32 +269,14 @@ function writeTemp(data: Buffer): string {
 
 /** The regular files of a tar file, by name. */
 function tarFiles(file: string): Promise<Map<string, Buffer>> {
-  return readTar(createReadStream(file));
+  return readTarFiles(createReadStream(file));
 }
 
 /** The regular files of a gzipped layer, by name. */
 function tarFilesOf(layer: Buffer): Promise<Map<string, Buffer>> {
   const gunzip = createGunzip();
   gunzip.end(layer);
-  return readTar(gunzip);
-}
-
-function readTar(input: NodeJS.ReadableStream): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const ex = extract();
-  ex.on("entry", (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on("data", (c) => chunks.push(c as Buffer));
-    stream.on("end", () => {
-      if (header.type === "file") files.set(header.name.replace(/^\.\//, ""), Buffer.concat(chunks));
-      next();
-    });
-  });
-  return new Promise((resolve, reject) => {
-    ex.on("finish", () => resolve(files));
-    ex.on("error", reject);
-    input.pipe(ex);
-  });
+  return readTarFiles(gunzip);
 }
 
 afterAll(() => {

@@ -66,21 +66,26 @@ async function rootfs(blobs: Map<string, Buffer>, layers: Descriptor[]): Promise
 }
 
 /** Every regular file of a tar in memory, by name. */
-async function tarFiles(tar: Buffer): Promise<Map<string, Buffer>> {
+function tarFiles(tar: Buffer): Promise<Map<string, Buffer>> {
+  return readTarFiles(Readable.from([tar]));
+}
+
+/** Every regular file of a tar stream, by name (without a leading "./"). */
+export async function readTarFiles(input: NodeJS.ReadableStream): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   const ex = extract();
   ex.on("entry", (header, stream, next) => {
     const chunks: Buffer[] = [];
     stream.on("data", (c) => chunks.push(c as Buffer));
     stream.on("end", () => {
-      if (header.type === "file") files.set(header.name, Buffer.concat(chunks));
+      if (header.type === "file") files.set(header.name.replace(/^\.\//, ""), Buffer.concat(chunks));
       next();
     });
   });
   await new Promise<void>((resolve, reject) => {
     ex.on("finish", resolve);
     ex.on("error", reject);
-    Readable.from([tar]).pipe(ex);
+    input.pipe(ex);
   });
   return files;
 }

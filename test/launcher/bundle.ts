@@ -119,6 +119,15 @@ export function toolsBundle(): Bundle {
   return b;
 }
 
+/** toolsBundle() with the host's python3, its payload deduplicated by sidebundle-pack. */
+export function packedToolsBundle(): Bundle {
+  const b = toolsBundle();
+  addPython(b, hostPython);
+  const packed = run(packer, [b.root, packList(b, payloadFiles(b))]);
+  if (packed.code !== 0) throw new Error(packed.stderr);
+  return b;
+}
+
 /** Adds python3 (as Debian lays it out: /usr/bin/python3 -> python3.X) and its standard library. */
 export function addPython(b: Bundle, python: string): string {
   const lib = `/usr/lib/${basename(python)}`;

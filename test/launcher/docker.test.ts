@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker, dockerOk } from "../e2e/docker.js";
 import { buildTracer, removeTempDirs, tempDir } from "../tracer/helpers.js";
-import { addPython, hostPython, packer, packList, payloadFiles, run, toolsBundle, type Bundle } from "./bundle.js";
+import { packedToolsBundle, type Bundle } from "./bundle.js";
 
 const withBusybox = `sidebundle-test/launcher-busybox:${process.pid}`;
 const bundleOnly = `sidebundle-test/launcher-bundle:${process.pid}`;
@@ -22,10 +22,7 @@ async function importDir(dir: string, tag: string): Promise<void> {
 
 beforeAll(async () => {
   buildTracer();
-  b = toolsBundle();
-  addPython(b, hostPython);
-  const packed = run(packer, [b.root, packList(b, payloadFiles(b))]);
-  if (packed.code !== 0) throw new Error(packed.stderr);
+  b = packedToolsBundle();
   const root = tempDir("root");
   mkdirSync(join(root, "bin"));
   copyFileSync("/bin/busybox", join(root, "bin/busybox"));

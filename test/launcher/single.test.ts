@@ -7,7 +7,7 @@ import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeSingleFile } from "../../frontend/single/archive.js";
 import { buildTracer, distDir, removeTempDirs, tempDir } from "../tracer/helpers.js";
-import { addPython, hostPython, packer, packList, payloadFiles, run, sha256, toolsBundle, type Bundle } from "./bundle.js";
+import { hostPython, packedToolsBundle, run, sha256, type Bundle } from "./bundle.js";
 
 const head = join(distDir, "sidebundle-single");
 let b: Bundle;
@@ -18,10 +18,7 @@ let sortDir: string;
 
 beforeAll(async () => {
   buildTracer();
-  b = toolsBundle();
-  addPython(b, hostPython);
-  const packed = run(packer, [b.root, packList(b, payloadFiles(b))]);
-  if (packed.code !== 0) throw new Error(packed.stderr);
+  b = packedToolsBundle();
   all = join(tempDir("out"), "tools");
   allSha = await writeSingleFile({ bundle: b.root, launcher: head, out: all });
   sortDir = sortBundle(join(tempDir("one"), "R"));
