@@ -188,12 +188,23 @@ describe("examples/portable", () => {
   }, 900_000);
 });
 
+/** A BUNDLE's image, and an image minimized without editing its Dockerfile; how to build its fat image. */
+const sbomCases = [
+  { name: "examples/jq", dir: join(EXAMPLES, "jq"), args: [], fatArgs: ["--target", "build"] },
+  {
+    name: "a minimized Dockerfile",
+    dir: join(import.meta.dirname, "../minimize/cli-jq"),
+    args: ["--build-arg", "BUILDKIT_SYNTAX=sidebundle/frontend", "--build-arg", "SIDEBUNDLE_MINIMIZE=1"],
+    fatArgs: [],
+  },
+];
+
 describe("--sbom=true", () => {
-  it("attaches the frontend's SPDX document, exact to the file, to the OCI output", async () => {
+  it.each(sbomCases)("attaches the frontend's SPDX document, exact to the file, to the OCI output: $name", async (c) => {
     const env = await containerdEngine();
-    const oci = join(work, "jq-oci.tar");
+    const oci = mkdtempSync(join(work, "oci-")) + "/image.tar";
     // A named image: the exporter makes it the statement's subject.
-    await build(["--sbom=true", "--output", `type=oci,dest=${oci},name=sidebundle-e2e/scan-jq:sbom`, join(EXAMPLES, "jq")], env);
+    await build(["--sbom=true", ...c.args, "--output", `type=oci,dest=${oci},name=sidebundle-e2e/scan-sbom:latest`, c.dir], env);
     const blobs = await tarFiles(oci);
     const blob = (digest: string) => blobs.get(`blobs/sha256/${digest.replace("sha256:", "")}`)!;
     const json = <T>(digest: string) => JSON.parse(blob(digest).toString("utf8")) as T;
@@ -235,8 +246,8 @@ describe("--sbom=true", () => {
       }
     }
     // The packages are those dpkg in the fat stage says own the files.
-    const fat = "sidebundle-e2e/scan-jq:build";
-    await build(["--tag", fat, "--target", "build", join(EXAMPLES, "jq")]);
+    const fat = "sidebundle-e2e/scan-sbom:fat";
+    await build(["--tag", fat, ...c.fatArgs, c.dir]);
     const expected = expectedPackages(paths, await dpkgOwnership(fat));
     const listed = doc.packages.filter((p) => p.versionInfo).map((p) => `${p.name} ${p.versionInfo}`).sort();
     expect(listed).toEqual(expected);
