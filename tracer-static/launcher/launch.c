@@ -211,10 +211,7 @@ int main(int argc, char **argv)
 {
 	/* The launcher's own file, symlinks resolved: R/bin/<name>, wherever R was copied. */
 	char root[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", root, sizeof root - 1);
-	if (len < 0)
-		die(EXIT_LAUNCH_FAILED, "cannot read /proc/self/exe (is /proc mounted?): %s", strerror(errno));
-	root[len] = '\0';
+	self_exe(root, EXIT_LAUNCH_FAILED);
 	char *name = strrchr(root, '/');
 	*name++ = '\0';
 	char *bin = strrchr(root, '/');

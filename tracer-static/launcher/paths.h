@@ -5,4 +5,8 @@
  * out with ".."), or NULL when it can. */
 const char *payload_path_error(const char *path);
 
+/* The running program's own file, symlinks resolved, into buf (PATH_MAX bytes); exits with `code`
+ * when /proc cannot tell. */
+void self_exe(char *buf, int code);
+
 #endif

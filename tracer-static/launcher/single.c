@@ -330,10 +330,7 @@ static void list_entries(const char *dir, char *out, size_t size)
 int main(int argc, char **argv)
 {
 	char self[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (len < 0)
-		die(EXIT_LAUNCH_FAILED, "cannot read /proc/self/exe (is /proc mounted?): %s", strerror(errno));
-	self[len] = '\0';
+	self_exe(self, EXIT_LAUNCH_FAILED);
 	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die(EXIT_LAUNCH_FAILED, "cannot open %s: %s", self, strerror(errno));
