@@ -40,6 +40,8 @@ const examples: Example[] = [
   { name: "python", entrypoint: ["/usr/local/bin/stats"], uses: [{ stdin: "1 2 3\n" }, { stdin: "4 5 6\n" }] },
   { name: "node", entrypoint: ["/usr/bin/node", "/app/main.js"], uses: [{ stdin: "istanbul izmir\n" }, { stdin: "istanbul izmir ankara\n" }] },
   { name: "shell-pipeline", entrypoint: ["/usr/local/bin/wordfreq"], uses: [{ stdin: "the cat and the dog and the end\n" }, { stdin: "b a c a b a\nthe end\n" }] },
+  { name: "multi-entry", entrypoint: ["/usr/bin/python3"], uses: [{ args: ["-c", "import json; print(json.dumps([1]))"] }, { args: ["-c", "import csv, sys; csv.writer(sys.stdout).writerow([1, 'a b'])"] }] },
+  { name: "busybox-glibc", entrypoint: ["/bin/busybox"], uses: [{ args: ["sh", "-c", "echo b a | sed s/a/c/"] }, { args: ["sort", "-r"], stdin: "a\nc\nb\n" }] },
 ];
 
 /** Trivy's Debian packages in a root directory, offline: `name version` each. */
