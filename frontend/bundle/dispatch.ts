@@ -1,16 +1,14 @@
 // One BUNDLE instruction, end to end: solve the source, trace, compute the closure, assemble.
 // Every op carries the BUNDLE's lines, so a failure in any of them shows the user's line.
-import { posix } from "node:path";
 import { definitionResult, SourceMap, type Definition, type OpOptions, type Platform, type State } from "../../llb/index.js";
 import type { BundleSpec, Command } from "../dockerfile/bundle-spec.js";
 import type { Overrides } from "../dockerfile/forward.js";
 import { errorAt, type Dockerfile, type Instruction } from "../dockerfile/parse.js";
 import type { DockerfileSource } from "../dockerfile/read.js";
 import { assemble } from "../assemble/assemble.js";
-import { packageMetadataFiles } from "../assemble/package-metadata.js";
 import { assemblePortable } from "../assemble/portable.js";
 import { assembleSingle } from "../assemble/single.js";
-import { bundleWarnings, dirsInTheWay, launcherNames, layoutInputs, resolveRequest, traceFailure } from "./layout-inputs.js";
+import { bundleWarnings, dirsInTheWay, launcherNames, layoutInputs, resolveRequest, traceFailure, type LayoutInputs } from "./layout-inputs.js";
 import { compressRequest, compressRun, describeRefusal, readCompression } from "../compress/compress-run.js";
 import type { Compression } from "../compress/layout.js";
 import type { Gateway } from "../gateway/client.js";
@@ -90,14 +88,16 @@ export async function bundleFrom(ctx: BundleContext, ins: Instruction, spec: Bun
   const files = resolved.plan.entries.filter((e) => e.kind === "file");
   const bytes = files.reduce((sum, f) => sum + (f.kind === "file" ? f.size : 0), 0);
   const op = steps.next(`assemble: ${files.length} files, ${megabytes(bytes)}`);
-  const { output, bundle } = assembleLayout(ctx, ins, who, spec, packed?.source ?? src.state, image, resolved, packed?.report, op);
+  const compressed = packed && spec.compress ? { tool: spec.compress.tool, files: new Map(packed.report.compressed.map((f) => [f.path, f])) } : undefined;
+  const inputs = userError(ctx, ins, who, () => layoutInputs(spec, resolved, ctx.epoch, compressed));
+  const { output, bundle } = assembleLayout(ctx, spec, packed?.source ?? src.state, image, resolved, inputs, op);
   const def = output.marshal();
   await gw.solve({ Definition: def, Evaluate: true });
   await warn(ctx, ins, who, def, [...bundleWarnings(resolved), ...(packed?.report.refused.map(describeRefusal) ?? [])]);
   const user = spec.tests.length ? await testUser(ctx, ins, who, src) : undefined;
   for (const cmd of spec.tests) await test(ctx, ins, who, spec, src, bundle, resolved, cmd, user, steps.next(`test: ${cmd.text}`));
   const env = spec.env === "inherit" && src.config.Env?.length ? src.config.Env : undefined;
-  return { def, env, size: { files: files.length, bytes }, source: resolved.source, sbom: sbomBundle(spec, resolved, packed?.report) };
+  return { def, env, size: { files: files.length, bytes }, source: resolved.source, sbom: sbomBundle(spec, resolved, inputs, packed?.report) };
 }
 
 /** Runs one --test in the bundle; a failure names what the bundle lacks that the source has. */
@@ -139,9 +139,7 @@ async function resolve(ctx: BundleContext, ins: Instruction, who: string, spec: 
  * whose tests run in the portable bundle it carries. Files are copied from `from`: the source, or
  * the source packed by --compress.
  */
-function assembleLayout(ctx: BundleContext, ins: Instruction, who: string, spec: BundleSpec, from: State, image: State, resolved: Resolved, packed: Compression | undefined, op: OpOptions): { output: State; bundle: State } {
-  const compressed = packed && spec.compress ? { tool: spec.compress.tool, files: new Map(packed.compressed.map((f) => [f.path, f])) } : undefined;
-  const inputs = userError(ctx, ins, who, () => layoutInputs(spec, resolved, ctx.epoch, compressed));
+function assembleLayout(ctx: BundleContext, spec: BundleSpec, from: State, image: State, resolved: Resolved, inputs: LayoutInputs, op: OpOptions): { output: State; bundle: State } {
   const { manifest, times } = inputs;
   if (spec.layout === "rootfs") {
     const bundle = assemble(from, resolved.plan, { manifest, metadata: inputs.metadata, mkdir: spec.mkdir, installTo: inputs.installTo, times, image }, op);
@@ -187,11 +185,10 @@ async function compress(ctx: BundleContext, spec: BundleSpec, src: Source, image
 }
 
 /** What the SBOM lists of this bundle: the files as they are in the image, and the metadata added. */
-function sbomBundle(spec: BundleSpec, resolved: Resolved, packed: Compression | undefined): SbomBundle {
-  const root = spec.layout === "rootfs" ? "" : posix.join(spec.layout === "single-file" ? "/" : spec.prefix, "payload");
+function sbomBundle(spec: BundleSpec, resolved: Resolved, inputs: LayoutInputs, packed: Compression | undefined): SbomBundle {
   const digests = { ...resolved.digests, ...Object.fromEntries((packed?.compressed ?? []).map((f) => [f.path, f.sha256])) };
-  const added = (spec.packageMetadata === "none" ? [] : packageMetadataFiles(resolved.packages)).map(({ path, sha256 }) => ({ path, sha256 }));
-  return { plan: resolved.plan, digests, packages: resolved.packages, added, root };
+  const added = inputs.metadata.map(({ path, sha256 }) => ({ path, sha256 }));
+  return { plan: resolved.plan, digests, packages: resolved.packages, added, root: payloadRoot(spec) };
 }
 
 /** Warnings are attached to the assemble vertex, which the client has just seen. */

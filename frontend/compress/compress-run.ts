@@ -36,8 +36,7 @@ export function compressRequest(plan: Plan, level: number | undefined): Compress
 }
 
 export async function readCompression(gw: Gateway, report: State): Promise<Compression> {
-  const fs = await RefFS.solve(gw, report);
-  return JSON.parse(await fs.readText(`/${REPORT_FILE}`)) as Compression;
+  return RefFS.readJson<Compression>(gw, report, `/${REPORT_FILE}`);
 }
 
 export function describeRefusal(r: Refusal): string {

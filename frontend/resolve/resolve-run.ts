@@ -30,6 +30,5 @@ export function resolveRun(r: ResolveRun, op: OpOptions): State {
 }
 
 export async function readResolution(gw: Gateway, out: State): Promise<Resolution> {
-  const fs = await RefFS.solve(gw, out);
-  return JSON.parse(await fs.readText(`/${RESOLUTION_FILE}`)) as Resolution;
+  return RefFS.readJson<Resolution>(gw, out, `/${RESOLUTION_FILE}`);
 }

@@ -33,6 +33,11 @@ export class RefFS implements RootFS {
     return new RefFS(gw, (await gw.solve({ Definition: state.marshal() })).ref?.id ?? "");
   }
 
+  /** A JSON file of a state's result: what one of our exec ops wrote (resolve, compress). */
+  static async readJson<T>(gw: Gateway, state: State, path: string): Promise<T> {
+    return JSON.parse(await (await RefFS.solve(gw, state)).readText(path)) as T;
+  }
+
   /** A whole file as UTF-8 text. */
   async readText(path: string): Promise<string> {
     return Buffer.from(await this.readFile(path)).toString("utf8");
