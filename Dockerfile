@@ -6,6 +6,8 @@
 # what `scripts/image.sh --multiarch` builds for each platform (a foreign one under emulation) and
 # exports to dist/. The one-platform image takes the machine's own from `npm run build` instead.
 FROM debian:bookworm-slim AS tools-build
+# The archive's name does not always resolve at once in a build: apt retries (with a back-off).
+RUN echo 'Acquire::Retries "6";' >/etc/apt/apt.conf.d/80retries
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       binutils make musl-tools linux-libc-dev mksh && rm -rf /var/lib/apt/lists/*
 COPY tracer-static /src/tracer-static
@@ -24,6 +26,7 @@ COPY --from=tools-build /out /
 # Node and upx (BUNDLE --compress) with the files they need as the project's own closure engine finds
 # them. Debian's upx-ucl comes from bookworm-backports, through the archive the base image names.
 FROM debian:bookworm-slim AS runtime
+RUN echo 'Acquire::Retries "6";' >/etc/apt/apt.conf.d/80retries
 RUN set -e; apt-get update -qq; \
     uri=$(apt-get indextargets --format '$(REPO_URI)' 'Release: bookworm' 'Identifier: Packages' | head -n 1); \
     echo "deb $uri bookworm-backports main" >/etc/apt/sources.list.d/backports.list; \

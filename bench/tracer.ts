@@ -1,5 +1,6 @@
 // Tracer overhead: each workload runs natively, under sidebundle-trace, under the tracer before
-// outcomes were derived at entry (BASELINE_COMMIT: two stops per traced call) and under
+// co-scheduling (UNPINNED_COMMIT: the same stops, tracer and tracees on any CPU), under the tracer
+// before outcomes were derived at entry (BASELINE_COMMIT: two stops per traced call) and under
 // `strace -f -e trace=%file -o /dev/null`, in alternating rounds of the same run (each round
 // rotates the order); prints median times as ratios to native, and the ptrace stops per logged
 // event (counted by strace on the tracer's wait4 calls). Never asserts absolute times. Targets
@@ -10,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { BASELINE_COMMIT, buildTracer, buildTracerAt, countStops, removeTempDirs, tempDir, tracer } from "../test/tracer/helpers.js";
+import { BASELINE_COMMIT, UNPINNED_COMMIT, buildTracer, buildTracerAt, countStops, removeTempDirs, tempDir, tracer } from "../test/tracer/helpers.js";
 
 // Rounds per workload (RUNS=n for all): the short ones more, their medians drift most on a busy machine.
 const workloads: Record<string, { cmd: string[]; rounds: number }> = {
@@ -27,10 +28,12 @@ const workloads: Record<string, { cmd: string[]; rounds: number }> = {
 
 buildTracer();
 const baseline = buildTracerAt(BASELINE_COMMIT, tempDir("bench-baseline"));
+const unpinned = buildTracerAt(UNPINNED_COMMIT, tempDir("bench-unpinned"));
 const log = join(tempDir("bench-log"), "log.jsonl");
 const modes: Record<string, (cmd: string[]) => string[]> = {
   native: (cmd) => cmd,
   "sidebundle-trace": (cmd) => [tracer, "--output", log, "--", ...cmd],
+  unpinned: (cmd) => [unpinned, "--output", log, "--", ...cmd],
   baseline: (cmd) => [baseline, "--output", log, "--", ...cmd],
   strace: (cmd) => ["strace", "-f", "-e", "trace=%file", "-o", "/dev/null", ...cmd],
 };
@@ -76,14 +79,14 @@ for (const [name, { cmd, rounds }] of Object.entries(workloads)) {
   const [eventsNow, eventsBefore] = [now.events.length - 1, before.events.length - 1];
   const strace = straceStops(cmd);
   rows.push(
-    `| ${name} | ${runs} | ${native.toFixed(1)} | ${ratio("sidebundle-trace").toFixed(2)}x | ${ratio("baseline").toFixed(2)}x | ` +
+    `| ${name} | ${runs} | ${native.toFixed(1)} | ${ratio("sidebundle-trace").toFixed(2)}x | ${ratio("unpinned").toFixed(2)}x | ${ratio("baseline").toFixed(2)}x | ` +
       `${ratio("strace").toFixed(2)}x | ${(now.stops / eventsNow).toFixed(2)} | ${(before.stops / eventsBefore).toFixed(2)} | ` +
       `${(strace / eventsBefore).toFixed(2)} | ${eventsNow} / ${eventsBefore} |`,
   );
   console.log(rows.at(-1));
 }
 console.log(`load average after: ${load()}`);
-console.log("\n| workload | rounds | native ms (median) | sidebundle-trace / native | baseline / native | strace / native | stops per event | baseline's | strace's (per baseline event) | events (log / baseline log) |");
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("\n| workload | rounds | native ms (median) | sidebundle-trace / native | unpinned / native | baseline / native | strace / native | stops per event | baseline's | strace's (per baseline event) | events (log / baseline log) |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const row of rows) console.log(row);
 removeTempDirs();

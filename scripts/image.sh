@@ -46,11 +46,20 @@ if [ "$(cat .cache/node/arm64/version 2>/dev/null)" != "$version" ]; then
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-docker buildx build --quiet --builder default --platform "$platforms" --target tools --output "type=local,dest=$out" . >/dev/null
-for dir in "$out"/*/; do
+# A build that fails is tried once more (what succeeded is cached); a second failure shows the end of its log.
+build() {
+  local try
+  for try in 1 2; do
+    docker buildx build --progress=plain --builder default --platform "$platforms" "$@" . >"$out/build.log" 2>&1 && return 0
+  done
+  tail -n 40 "$out/build.log" >&2
+  return 1
+}
+build --target tools --output "type=local,dest=$out/tools"
+for dir in "$out"/tools/*/; do
   platform=$(basename "$dir")
   mv "$dir/tools" dist/tools/"$platform"
   mv "$dir/node" dist/node/"$platform"
 done
-docker buildx build --quiet --builder default --platform "$platforms" --provenance=false --tag "$tag" . >/dev/null
+build --provenance=false --tag "$tag"
 docker image inspect --format "$tag: {{.Id}}" "$tag"

@@ -56,6 +56,9 @@ export function buildAll(): { hop64: string; hop32: string; scenarios: string; d
 /** The tracer before outcomes were derived at entry (two stops per traced call): the differential tests' and the benchmark's baseline. */
 export const BASELINE_COMMIT = "7a37b5ae58fb782dddf46aadcf9f8563c2bb87c4";
 
+/** The tracer before co-scheduling (src/cosched.c): the same stops, the tracer and its tracees on any CPU; the benchmark's. */
+export const UNPINNED_COMMIT = "2cc57a69d4c95d149e5fc8b72d60941c571d3efe";
+
 /** Builds the tracer of `commit`, taken from the repository's history, under dir; returns its path. */
 export function buildTracerAt(commit: string, dir: string): string {
   execFileSync("sh", ["-c", 'git -C "$1" archive "$2" tracer-static | tar -x -C "$3"', "sh", repo, commit, dir]);

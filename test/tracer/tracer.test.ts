@@ -430,3 +430,60 @@ describe("command line", () => {
     expect(unknown.stderr).toBe("sidebundle-trace: unknown option --bogus (see --help)\n");
   });
 });
+
+/** The CPUs of a Cpus_allowed_list ("0-3,6"). */
+function cpuList(text: string): number[] {
+  return text
+    .trim()
+    .split(",")
+    .flatMap((range) => {
+      const [lo, hi = lo] = range.split("-").map(Number) as [number, number?];
+      return Array.from({ length: hi! - lo + 1 }, (_, i) => lo + i);
+    });
+}
+
+/** Python that prints its own CPU mask (`mask()`), then whatever `body` prints. */
+const py = (body: string) =>
+  ["python3", "-c", `import os, sys, time\ndef mask():\n  return open('/proc/self/status').read().split('Cpus_allowed_list:')[1].split()[0]\n${body}`];
+
+describe("co-scheduling (cosched.h)", () => {
+  const ownList = () => readFileSync("/proc/self/status", "utf8").match(/Cpus_allowed_list:\s*(\S+)/)![1]!;
+  const untraced = () => cpuList(ownList());
+
+  it("keeps a lone task on one of its CPUs, the tracer's", async () => {
+    const { status, stdout } = await trace(py("print(mask())"));
+    expect(status).toBe(0);
+    const allowed = untraced();
+    const seen = cpuList(stdout);
+    // One CPU allowed: nothing to pin.
+    expect(seen).toEqual(allowed.length > 1 ? [expect.any(Number)] : allowed);
+    expect(allowed).toContain(seen[0]);
+  });
+
+  it("shows a program that asks for its CPUs, and the processes it makes, the mask they have untraced", async () => {
+    const body =
+      "print(sorted(os.sched_getaffinity(0)), mask())\nsys.stdout.flush()\nif os.fork() == 0:\n  print(mask())\n  os._exit(0)\nos.wait()";
+    const { status, stdout } = await trace(py(body));
+    expect(status).toBe(0);
+    const allowed = untraced();
+    expect(stdout).toBe(`[${allowed.join(", ")}] ${ownList()}\n${ownList()}\n`);
+    const nproc = await trace(["nproc"]);
+    expect(Number(nproc.stdout)).toBe(allowed.length);
+  });
+
+  it("gives a task that changes its ids its mask back first", async () => {
+    const { status, stdout } = await trace(py("u = os.getuid()\nos.setresuid(u, u, u)\nprint(mask())"));
+    expect(status).toBe(0);
+    expect(cpuList(stdout)).toEqual(untraced());
+  });
+
+  it("gives two busy processes their CPUs back while both are busy", async () => {
+    // Each spins for 1.2 s of CPU and reports its mask half-way, when the other is busy too.
+    const spin = "def spin(s):\n  end = time.process_time() + s\n  while time.process_time() < end: pass\n";
+    const body = `${spin}pid = os.fork()\nspin(0.6)\nprint(mask())\nsys.stdout.flush()\nspin(0.6)\nif pid: os.wait()`;
+    const { status, stdout } = await trace(py(body));
+    expect(status).toBe(0);
+    const allowed = untraced();
+    expect(stdout.trim().split("\n").map(cpuList)).toEqual([allowed, allowed]);
+  }, 30_000);
+});

@@ -1,5 +1,6 @@
 #include "events.h"
 
+#include "cosched.h"
 #include "derive.h"
 #include "mem.h"
 #include "names.h"
@@ -122,7 +123,9 @@ bool event_begin(struct task *t, const struct __ptrace_syscall_info *si, struct 
 		t->view_ok = false; /* it sees files as another user, or another root */
 	if (l->creds)
 		t->redump = true;
-	if (l->creds || l->view)
+	if (l->creds || l->view || l->affinity)
+		cosched_release(t);
+	if (l->creds || l->view || l->affinity)
 		return false;
 	char sun_path[SUN_PATH_MAX + 1];
 	int sun = l->sockaddr ? unix_path(t->pid, args[l->sockaddr - 1], args[l->sockaddr], sun_path) : 0;

@@ -9,6 +9,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* CPU time run and waited for, in ns (cosched.h). */
+struct sched_use {
+	unsigned long long run, delay;
+};
+
 struct task {
 	struct task *next;
 	pid_t pid, tgid, ppid;
@@ -26,6 +31,8 @@ struct task {
 	bool window; /* resumed after a derived call, not stopped since: the call may not have run yet */
 	bool mutating; /* in a call that changes names, from its seccomp stop to its exit stop */
 	bool parked; /* such a call, held at its seccomp stop until the windows are closed */
+	bool own_affinity; /* its mask is its own: never moved (cosched.h) */
+	struct sched_use use; /* at the last window */
 	struct saved_regs saved;
 	uint64_t held_signals; /* signals that arrived while injecting, sent again after it */
 };

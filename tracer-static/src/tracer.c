@@ -1,5 +1,6 @@
 #include "tracer.h"
 
+#include "cosched.h"
 #include "derive.h"
 #include "events.h"
 #include "mem.h"
@@ -80,6 +81,7 @@ void tracer_attach(pid_t root, bool unavailable_ok)
 	t->started = t->announced = true;
 	t->view_ok = true; /* forked from the tracer, which never changes its ids */
 	derive_init();
+	cosched_start(t);
 }
 
 /* With an event pending (or a credential change), stop again at the syscall's exit. */
@@ -259,6 +261,7 @@ static void on_spawn(struct task *t, int event)
 	t->shared_files |= c->shared_files;
 	free(c->exe);
 	c->exe = strdup(t->exe);
+	cosched_spawned(t, c);
 	announce(c, t->tgid, event == PTRACE_EVENT_FORK ? "fork" : event == PTRACE_EVENT_VFORK ? "vfork" : thread ? "thread" : "clone");
 }
 
@@ -374,6 +377,7 @@ int tracer_run(pid_t root)
 	int root_status = 0;
 	for (;;) {
 		watchdog_poll();
+		cosched_poll();
 		int status;
 		pid_t pid = waitpid(-1, &status, __WALL);
 		if (pid < 0 && errno == EINTR)

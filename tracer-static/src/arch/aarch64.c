@@ -24,6 +24,8 @@ static const struct sysent aarch64[] = {
 	{79, "newfstatat", &L_fstatat},
 	{91, "capset", &L_view},
 	{97, "unshare", &L_view},
+	{122, "sched_setaffinity", &L_affinity},
+	{123, "sched_getaffinity", &L_affinity},
 	{143, "setregid", &L_view},
 	{144, "setgid", &L_view},
 	{145, "setreuid", &L_view},

@@ -48,6 +48,8 @@ static const struct sysent i386[] = {
 	{216, "setfsgid32", &L_creds},
 	{217, "pivot_root", &L_view},
 	{220, "getdents64", &L_fd},
+	{241, "sched_setaffinity", &L_affinity},
+	{242, "sched_getaffinity", &L_affinity},
 	{295, "openat", &L_openat},
 	{296, "mkdirat", &L_mkdirat},
 	{297, "mknodat", &L_mknodat},

@@ -35,6 +35,8 @@ static const struct sysent x86_64[] = {
 	{134, "uselib", &L_path},
 	{155, "pivot_root", &L_view},
 	{161, "chroot", &L_view},
+	{203, "sched_setaffinity", &L_affinity},
+	{204, "sched_getaffinity", &L_affinity},
 	{217, "getdents64", &L_fd},
 	{257, "openat", &L_openat},
 	{258, "mkdirat", &L_mkdirat},
