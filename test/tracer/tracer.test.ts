@@ -442,33 +442,47 @@ function cpuList(text: string): number[] {
     });
 }
 
-/** Python that prints its own CPU mask (`mask()`), then whatever `body` prints. */
-const py = (body: string) =>
-  ["python3", "-c", `import os, sys, time\ndef mask():\n  return open('/proc/self/status').read().split('Cpus_allowed_list:')[1].split()[0]\n${body}`];
+/** Python with `mask()` (its own CPU mask as the kernel shows it) and `spin(s)` (s seconds of CPU), then `body`. */
+const py = (body: string) => [
+  "python3",
+  "-c",
+  "import os, sys, time, threading\n" +
+    "def mask():\n  return open('/proc/self/status').read().split('Cpus_allowed_list:')[1].split()[0]\n" +
+    "def spin(s):\n  end = time.process_time() + s\n  while time.process_time() < end: pass\n" +
+    body,
+];
 
 describe("co-scheduling (cosched.h)", () => {
   const ownList = () => readFileSync("/proc/self/status", "utf8").match(/Cpus_allowed_list:\s*(\S+)/)![1]!;
   const untraced = () => cpuList(ownList());
+  /** What a pinned task's mask is: one of the allowed CPUs, unless only one is allowed. */
+  const expectPinned = (seen: number[]) => {
+    const allowed = untraced();
+    expect(seen).toEqual(allowed.length > 1 ? [expect.any(Number)] : allowed);
+    expect(allowed).toContain(seen[0]);
+  };
 
   it("keeps a lone task on one of its CPUs, the tracer's", async () => {
     const { status, stdout } = await trace(py("print(mask())"));
     expect(status).toBe(0);
-    const allowed = untraced();
-    const seen = cpuList(stdout);
-    // One CPU allowed: nothing to pin.
-    expect(seen).toEqual(allowed.length > 1 ? [expect.any(Number)] : allowed);
-    expect(allowed).toContain(seen[0]);
+    expectPinned(cpuList(stdout));
   });
 
   it("shows a program that asks for its CPUs, and the processes it makes, the mask they have untraced", async () => {
-    const body =
-      "print(sorted(os.sched_getaffinity(0)), mask())\nsys.stdout.flush()\nif os.fork() == 0:\n  print(mask())\n  os._exit(0)\nos.wait()";
+    const body = "print(sorted(os.sched_getaffinity(0)), mask())\nsys.stdout.flush()\nif os.fork() == 0:\n  print(mask())\n  os._exit(0)\nos.wait()";
     const { status, stdout } = await trace(py(body));
     expect(status).toBe(0);
-    const allowed = untraced();
-    expect(stdout).toBe(`[${allowed.join(", ")}] ${ownList()}\n${ownList()}\n`);
+    expect(stdout).toBe(`[${untraced().join(", ")}] ${ownList()}\n${ownList()}\n`);
     const nproc = await trace(["nproc"]);
-    expect(Number(nproc.stdout)).toBe(allowed.length);
+    expect(Number(nproc.stdout)).toBe(untraced().length);
+  });
+
+  it("gives the task another one asks about its mask back first", async () => {
+    // A thread asks for the process's (the main thread's) mask by pid.
+    const body = "seen = []\nt = threading.Thread(target=lambda: seen.append(sorted(os.sched_getaffinity(os.getpid()))))\nt.start()\nt.join()\nprint(seen[0], mask())";
+    const { status, stdout } = await trace(py(body));
+    expect(status).toBe(0);
+    expect(stdout).toBe(`[${untraced().join(", ")}] ${ownList()}\n`);
   });
 
   it("gives a task that changes its ids its mask back first", async () => {
@@ -479,11 +493,20 @@ describe("co-scheduling (cosched.h)", () => {
 
   it("gives two busy processes their CPUs back while both are busy", async () => {
     // Each spins for 1.2 s of CPU and reports its mask half-way, when the other is busy too.
-    const spin = "def spin(s):\n  end = time.process_time() + s\n  while time.process_time() < end: pass\n";
-    const body = `${spin}pid = os.fork()\nspin(0.6)\nprint(mask())\nsys.stdout.flush()\nspin(0.6)\nif pid: os.wait()`;
-    const { status, stdout } = await trace(py(body));
+    const { status, stdout } = await trace(py("pid = os.fork()\nspin(0.6)\nprint(mask())\nsys.stdout.flush()\nspin(0.6)\nif pid: os.wait()"));
     expect(status).toBe(0);
-    const allowed = untraced();
-    expect(stdout.trim().split("\n").map(cpuList)).toEqual([allowed, allowed]);
+    expect(stdout.trim().split("\n").map(cpuList)).toEqual([untraced(), untraced()]);
+  }, 30_000);
+
+  it("never moves a released task's child again: not when two others spread the tasks, nor when they are pinned again", async () => {
+    // The asker's child sleeps while two spinners make the tracer spread every task and, once they
+    // are done, pin them again; then it and a new process of the shell report their masks.
+    const [asker, spinner] = [py("os.sched_getaffinity(0)\nif os.fork() == 0:\n  time.sleep(3.5)\n  print('child', mask())"), py("spin(0.6)")];
+    const script = 'python3 -c "$1" & python3 -c "$2" & python3 -c "$2" & sleep 3.5; echo "shell $(grep Cpus_allowed_list /proc/self/status | cut -f2)"; wait; sleep 0.5';
+    const { status, stdout } = await trace(["sh", "-c", script, "sh", asker[2]!, spinner[2]!]);
+    expect(status).toBe(0);
+    const lines = Object.fromEntries(stdout.trim().split("\n").map((l) => l.split(" ") as [string, string]));
+    expect(cpuList(lines.child!)).toEqual(untraced());
+    expectPinned(cpuList(lines.shell!));
   }, 30_000);
 });

@@ -9,15 +9,15 @@
 #include <unistd.h>
 
 #define WINDOW_NS 100000000LL
-/* A task that ran for a quarter of the window is busy: two of them want two CPUs. */
-#define BUSY_NS (WINDOW_NS / 4)
 /* After spreading for contention, how long before pinning again; doubled each time. */
 #define FIRST_HOLD_NS 200000000LL
 #define MAX_HOLD_NS 6400000000LL
 
 static cpu_set_t wide; /* the tracer's mask at the start: every task's when spread */
-static bool enabled, pinned;
-static long long next_check, hold_until, hold = FIRST_HOLD_NS;
+static cpu_set_t one; /* the shared CPU's, when pinned */
+static const cpu_set_t *current = &wide;
+static bool enabled;
+static long long last_check, hold_until, hold = FIRST_HOLD_NS;
 static struct sched_use self_use;
 
 static long long now_ns(void)
@@ -58,35 +58,44 @@ static void set_mask(pid_t tid, const cpu_set_t *mask)
 	sched_setaffinity(tid, sizeof *mask, mask); /* a task that is gone: nothing to do */
 }
 
-static void apply(struct task *t, void *mask)
+/* A task the tracer moves: not released, and announced (until then its creator is unknown). */
+static bool movable(const struct task *t)
 {
-	if (!t->own_affinity)
-		set_mask(t->pid, mask);
+	return !t->own_affinity && t->announced;
+}
+
+static void apply(struct task *t, void *unused)
+{
+	(void)unused;
+	if (movable(t))
+		set_mask(t->pid, current);
 }
 
 static void set_mode(bool pin)
 {
-	cpu_set_t one;
-	const cpu_set_t *mask = &wide;
+	current = &wide;
 	if (pin) {
-		int cpu = sched_getcpu();
+		int cpu = sched_getcpu(), first = 0;
+		while (!CPU_ISSET(first, &wide))
+			first++;
 		CPU_ZERO(&one);
-		CPU_SET(cpu >= 0 ? cpu : 0, &one);
-		mask = &one;
+		CPU_SET(cpu >= 0 && CPU_ISSET(cpu, &wide) ? cpu : first, &one);
+		current = &one;
 	}
-	set_mask(0, mask);
-	task_each(apply, (void *)mask);
-	pinned = pin;
+	set_mask(0, current);
+	task_each(apply, 0);
 }
 
-void cosched_start(struct task *root)
+void cosched_start(void)
 {
-	if (sched_getaffinity(0, sizeof wide, &wide) < 0 || CPU_COUNT(&wide) < 2)
+	/* Without the kernel's schedstat a busy task would go unseen: nothing is pinned then. */
+	struct sched_use self;
+	if (sched_getaffinity(0, sizeof wide, &wide) < 0 || CPU_COUNT(&wide) < 2 ||
+	    !read_use("/proc/thread-self/schedstat", &self) || !self.run)
 		return;
 	enabled = true;
-	next_check = now_ns() + WINDOW_NS;
-	(void)root; /* the only task yet: set_mode reaches it */
-	set_mode(true);
+	last_check = now_ns();
+	set_mode(true); /* the root, the only task yet, is announced */
 }
 
 void cosched_release(struct task *t)
@@ -94,20 +103,21 @@ void cosched_release(struct task *t)
 	if (!enabled || t->own_affinity)
 		return;
 	t->own_affinity = true;
-	if (pinned)
+	if (current != &wide)
 		set_mask(t->pid, &wide);
 }
 
 void cosched_spawned(const struct task *creator, struct task *child)
 {
-	child->own_affinity = creator->own_affinity;
-	/* Made just before a change of mode, it may have the other one. */
-	if (enabled && !child->own_affinity && !pinned)
-		set_mask(child->pid, &wide);
+	/* A released creator's child has its mask; any other gets the mode's, which may have changed since the fork. */
+	child->own_affinity = creator && creator->own_affinity;
+	if (enabled && !child->own_affinity)
+		set_mask(child->pid, current);
 }
 
 struct window {
-	unsigned busy;
+	long long busy_ns; /* what a busy task ran */
+	unsigned movable, busy;
 	unsigned long long run, delay;
 };
 
@@ -115,12 +125,13 @@ static void measure(struct task *t, void *arg)
 {
 	struct window *w = arg;
 	char name[48] = "/proc/";
-	if (t->own_affinity)
+	if (!movable(t))
 		return;
 	size_t n = 6 + decimal(name + 6, (unsigned)t->pid);
 	copy_bytes(name + n, "/schedstat", sizeof "/schedstat");
 	struct sched_use d = grown(name, &t->use);
-	w->busy += d.run >= BUSY_NS;
+	w->movable++;
+	w->busy += (long long)d.run >= w->busy_ns;
 	w->run += d.run;
 	w->delay += d.delay;
 }
@@ -129,24 +140,26 @@ void cosched_poll(void)
 {
 	if (!enabled)
 		return;
-	long long now = now_ns();
-	if (now < next_check)
+	long long now = now_ns(), elapsed = now - last_check;
+	if (elapsed < WINDOW_NS)
 		return;
-	next_check = now + WINDOW_NS;
-	struct window w = {0, 0, 0};
+	last_check = now;
+	/* A task that ran for a quarter of the window is busy: two of them want two CPUs. */
+	struct window w = {.busy_ns = elapsed / 4};
 	task_each(measure, &w);
 	struct sched_use d = grown("/proc/thread-self/schedstat", &self_use);
 	w.run += d.run;
 	w.delay += d.delay;
 	/* Pinned, a stop's round trip waits a little; contention waits about as long as it runs. */
-	bool contended = w.delay * 2 > w.run && w.delay >= WINDOW_NS / 10;
-	if (pinned && (w.busy >= 2 || contended)) {
+	bool contended = w.delay * 2 > w.run && (long long)w.delay >= elapsed / 10;
+	bool pinned = current != &wide;
+	if (pinned && (!w.movable || w.busy >= 2 || contended)) {
 		set_mode(false);
-		if (w.busy < 2) {
+		if (w.movable && w.busy < 2) {
 			hold_until = now + hold;
 			hold = hold * 2 < MAX_HOLD_NS ? hold * 2 : MAX_HOLD_NS;
 		}
-	} else if (!pinned && w.busy <= 1 && now >= hold_until) {
+	} else if (!pinned && w.movable && w.busy <= 1 && now >= hold_until) {
 		set_mode(true);
 	}
 }

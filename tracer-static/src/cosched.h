@@ -5,20 +5,22 @@
  * busy, the tracer and its tracees share one CPU, so that a stop is two context switches. When
  * two tasks are busy, or the shared CPU is contended, every task gets its own mask back.
  *
- * A task that asks for its affinity (sched_getaffinity, which nproc and runtimes use to count
- * CPUs) or sets it, or changes its ids, gets its mask back first and is never moved again, nor
- * are the children it makes: what a program sees of its CPUs is what it sees untraced.
+ * A task that asks for its affinity or another task's (sched_getaffinity, which nproc and runtimes
+ * use to count CPUs), sets it, changes its scheduling policy, ids, root or namespaces gets its mask
+ * back first (and so does the task it names) and is never moved again, nor are the children it
+ * makes: what a program learns of its CPUs is what it learns untraced.
  */
 #ifndef SB_COSCHED_H
 #define SB_COSCHED_H
 
 #include "tasks.h"
 
-/* Starts with the tracer and root on the tracer's CPU (nothing with a single CPU allowed). */
-void cosched_start(struct task *root);
+/* Starts with the tracer and the root task on the tracer's CPU (nothing with a single CPU allowed). */
+void cosched_start(void);
 /* Gives t its mask back for good. */
 void cosched_release(struct task *t);
-/* A new task: its mask follows the current mode, or its creator's if that one was released. */
+/* A task being announced: released with its creator, else given the current mode's mask.
+ * creator is NULL when unknown (it died before reporting the fork). */
 void cosched_spawned(const struct task *creator, struct task *child);
 /* Measures the last window's CPU use, when one has passed, and pins or spreads accordingly. */
 void cosched_poll(void);

@@ -123,10 +123,14 @@ bool event_begin(struct task *t, const struct __ptrace_syscall_info *si, struct 
 		t->view_ok = false; /* it sees files as another user, or another root */
 	if (l->creds)
 		t->redump = true;
-	if (l->creds || l->view || l->affinity)
+	if (l->creds || l->view || l->sched) {
 		cosched_release(t);
-	if (l->creds || l->view || l->affinity)
+		/* The task whose mask or policy it reads or sets (0: itself). */
+		struct task *named = l->sched && args[0] ? task_get((pid_t)args[0]) : 0;
+		if (named)
+			cosched_release(named);
 		return false;
+	}
 	char sun_path[SUN_PATH_MAX + 1];
 	int sun = l->sockaddr ? unix_path(t->pid, args[l->sockaddr - 1], args[l->sockaddr], sun_path) : 0;
 	if (l->sockaddr && !sun)

@@ -42,8 +42,8 @@ const struct layout L_bind = {SOCKADDR(1), MUTATES};
 const struct layout L_creds = {.creds = true};
 /* Other calls that change the ids, capabilities, root or namespaces lookups run with. */
 const struct layout L_view = {.view = true};
-/* sched_getaffinity, sched_setaffinity. */
-const struct layout L_affinity = {.affinity = true};
+/* sched_getaffinity, sched_setaffinity, sched_setscheduler, sched_setattr: the pid is the first argument. */
+const struct layout L_sched = {.sched = true};
 
 const struct arch *arch_find(uint32_t audit)
 {

@@ -38,7 +38,7 @@ struct layout {
 	bool mutates; /* changes names (or the cwd) that other tasks' lookups may see */
 	bool creds; /* a credential change: not logged, but the tracee is made dumpable again */
 	bool view; /* changes what the task's lookups see (ids, root, namespaces): not logged */
-	bool affinity; /* reads or sets the CPU mask: not logged, the task's mask is given back (cosched.h) */
+	bool sched; /* reads or sets a CPU mask, or sets a scheduling policy: not logged (cosched.h) */
 	bool flags_in_how; /* openat2: the flags are the first u64 of struct open_how */
 	unsigned fixed_flags; /* flags the syscall implies (creat, lstat) */
 };
@@ -46,7 +46,7 @@ struct layout {
 extern const struct layout L_path, L_stat, L_lstat, L_fstatat, L_statx, L_access, L_faccessat,
 	L_faccessat2, L_readlink, L_readlinkat, L_open, L_openat, L_openat2, L_creat, L_fd, L_fchdir,
 	L_mkdirat, L_unlinkat, L_execve, L_execveat, L_rename, L_renameat, L_renameat2, L_link,
-	L_linkat, L_symlink, L_symlinkat, L_mknod, L_mknodat, L_bind, L_creds, L_view, L_affinity;
+	L_linkat, L_symlink, L_symlinkat, L_mknod, L_mknodat, L_bind, L_creds, L_view, L_sched;
 
 struct sysent {
 	unsigned nr;

@@ -81,7 +81,7 @@ void tracer_attach(pid_t root, bool unavailable_ok)
 	t->started = t->announced = true;
 	t->view_ok = true; /* forked from the tracer, which never changes its ids */
 	derive_init();
-	cosched_start(t);
+	cosched_start();
 }
 
 /* With an event pending (or a credential change), stop again at the syscall's exit. */
@@ -352,8 +352,10 @@ static void on_stop(pid_t pid, int status)
 static void release_orphan(struct task *t, void *dead_tgid)
 {
 	pid_t dead = *(pid_t *)dead_tgid;
-	if (t->started && !t->announced && (t->ppid == dead || t->tgid == dead))
+	if (t->started && !t->announced && (t->ppid == dead || t->tgid == dead)) {
+		cosched_spawned(0, t);
 		announce(t, t->tgid == t->pid ? t->ppid : t->tgid, t->tgid == t->pid ? "fork" : "thread");
+	}
 }
 
 static void on_death(pid_t pid, int status)
