@@ -9,15 +9,20 @@
 #include <unistd.h>
 
 #define WINDOW_NS 100000000LL
-/* After spreading for contention, how long before pinning again; doubled each time. */
+/*
+ * After a spread, how long before pinning again (two tasks that make many calls are busy pinned
+ * and less so spread: no flapping); doubled for each contention that follows a short pinned time.
+ */
 #define FIRST_HOLD_NS 200000000LL
 #define MAX_HOLD_NS 6400000000LL
+/* Pinned at least this long without contention: the hold starts over. */
+#define SETTLED_NS 2000000000LL
 
 static cpu_set_t wide; /* the tracer's mask at the start: every task's when spread */
 static cpu_set_t one; /* the shared CPU's, when pinned */
 static const cpu_set_t *current = &wide;
 static bool enabled;
-static long long last_check, hold_until, hold = FIRST_HOLD_NS;
+static long long last_check, pinned_at, hold_until, hold = FIRST_HOLD_NS;
 static struct sched_use self_use;
 
 static long long now_ns(void)
@@ -81,6 +86,7 @@ static void set_mode(bool pin)
 		CPU_ZERO(&one);
 		CPU_SET(cpu >= 0 && CPU_ISSET(cpu, &wide) ? cpu : first, &one);
 		current = &one;
+		pinned_at = now_ns();
 	}
 	set_mask(0, current);
 	task_each(apply, 0);
@@ -88,10 +94,13 @@ static void set_mode(bool pin)
 
 void cosched_start(void)
 {
-	/* Without the kernel's schedstat a busy task would go unseen: nothing is pinned then. */
-	struct sched_use self;
-	if (sched_getaffinity(0, sizeof wide, &wide) < 0 || CPU_COUNT(&wide) < 2 ||
-	    !read_use("/proc/thread-self/schedstat", &self) || !self.run)
+	/*
+	 * Without the kernel's schedstat a busy task would go unseen, and a real-time tracer would
+	 * share its CPU with tracees of its policy: nothing is pinned then.
+	 */
+	int policy = sched_getscheduler(0);
+	if (sched_getaffinity(0, sizeof wide, &wide) < 0 || CPU_COUNT(&wide) < 2 || policy == SCHED_FIFO ||
+	    policy == SCHED_RR || !read_use("/proc/thread-self/schedstat", &self_use) || !self_use.run)
 		return;
 	enabled = true;
 	last_check = now_ns();
@@ -103,20 +112,23 @@ void cosched_release(struct task *t)
 	if (!enabled || t->own_affinity)
 		return;
 	t->own_affinity = true;
-	if (current != &wide)
-		set_mask(t->pid, &wide);
+	/* Also while spread: a task announced late may still have a pinned mask. */
+	set_mask(t->pid, &wide);
 }
 
 void cosched_spawned(const struct task *creator, struct task *child)
 {
-	/* A released creator's child has its mask; any other gets the mode's, which may have changed since the fork. */
-	child->own_affinity = creator && creator->own_affinity;
+	/*
+	 * A released creator's child has its mask; any other gets the mode's, which may have changed
+	 * since the fork. One released before it was announced (named by another task) stays so.
+	 */
+	child->own_affinity |= creator && creator->own_affinity;
 	if (enabled && !child->own_affinity)
 		set_mask(child->pid, current);
 }
 
 struct window {
-	long long busy_ns; /* what a busy task ran */
+	long long busy_ns; /* what a busy task wanted */
 	unsigned movable, busy;
 	unsigned long long run, delay;
 };
@@ -131,7 +143,8 @@ static void measure(struct task *t, void *arg)
 	copy_bytes(name + n, "/schedstat", sizeof "/schedstat");
 	struct sched_use d = grown(name, &t->use);
 	w->movable++;
-	w->busy += (long long)d.run >= w->busy_ns;
+	/* What it wanted of a CPU: run, or waited for one (tasks crowding the shared CPU). */
+	w->busy += (long long)(d.run + d.delay) >= w->busy_ns;
 	w->run += d.run;
 	w->delay += d.delay;
 }
@@ -144,7 +157,7 @@ void cosched_poll(void)
 	if (elapsed < WINDOW_NS)
 		return;
 	last_check = now;
-	/* A task that ran for a quarter of the window is busy: two of them want two CPUs. */
+	/* A task that wanted a quarter of the window is busy: two of them want two CPUs. */
 	struct window w = {.busy_ns = elapsed / 4};
 	task_each(measure, &w);
 	struct sched_use d = grown("/proc/thread-self/schedstat", &self_use);
@@ -154,11 +167,12 @@ void cosched_poll(void)
 	bool contended = w.delay * 2 > w.run && (long long)w.delay >= elapsed / 10;
 	bool pinned = current != &wide;
 	if (pinned && (!w.movable || w.busy >= 2 || contended)) {
-		set_mode(false);
-		if (w.movable && w.busy < 2) {
-			hold_until = now + hold;
+		if (now - pinned_at >= SETTLED_NS)
+			hold = FIRST_HOLD_NS;
+		hold_until = now + hold;
+		if (w.movable && w.busy < 2)
 			hold = hold * 2 < MAX_HOLD_NS ? hold * 2 : MAX_HOLD_NS;
-		}
+		set_mode(false);
 	} else if (!pinned && w.movable && w.busy <= 1 && now >= hold_until) {
 		set_mode(true);
 	}

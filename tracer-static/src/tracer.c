@@ -276,6 +276,8 @@ static struct task *on_exec(struct task *t)
 	struct task *e = task_get((pid_t)former);
 	if (e && e != t) {
 		pid_t pid = t->pid;
+		if (t->own_affinity) /* released by its old tid, which is now the exec'ing thread's */
+			cosched_release(e);
 		drop_task(t);
 		task_rekey(e, pid);
 		e->tgid = pid;
