@@ -442,13 +442,18 @@ function cpuList(text: string): number[] {
     });
 }
 
-/** Python with `mask()` (its own CPU mask as the kernel shows it) and `spin(s)` (s seconds of CPU), then `body`. */
+/**
+ * Python with `mask()` (its own CPU mask as the kernel shows it), `spin(s)` (s seconds of CPU) and
+ * `say(...)` (one line in one write: processes print at once, and PYTHONUNBUFFERED splits print's),
+ * then `body`.
+ */
 const py = (body: string) => [
   "python3",
   "-c",
   "import os, sys, time, threading\n" +
     "def mask():\n  return open('/proc/self/status').read().split('Cpus_allowed_list:')[1].split()[0]\n" +
     "def spin(s):\n  end = time.process_time() + s\n  while time.process_time() < end: pass\n" +
+    "def say(*words):\n  os.write(1, (' '.join(map(str, words)) + '\\n').encode())\n" +
     body,
 ];
 
@@ -479,7 +484,7 @@ describe("co-scheduling (cosched.h)", () => {
   });
 
   it("shows a program that asks for its CPUs, and the processes it makes, the mask they have untraced", async () => {
-    const body = "print(sorted(os.sched_getaffinity(0)), mask())\nsys.stdout.flush()\nif os.fork() == 0:\n  print(mask())\n  os._exit(0)\nos.wait()";
+    const body = "say(sorted(os.sched_getaffinity(0)), mask())\nif os.fork() == 0:\n  say(mask())\n  os._exit(0)\nos.wait()";
     const { status, stdout } = await traceAhead(py(body));
     expect(status).toBe(0);
     expect(stdout).toBe(`[${untraced().join(", ")}] ${ownList()}\n${ownList()}\n`);
@@ -489,21 +494,21 @@ describe("co-scheduling (cosched.h)", () => {
 
   it("gives the task another one asks about its mask back first", async () => {
     // A thread asks for the process's (the main thread's) mask by pid.
-    const body = "seen = []\nt = threading.Thread(target=lambda: seen.append(sorted(os.sched_getaffinity(os.getpid()))))\nt.start()\nt.join()\nprint(seen[0], mask())";
+    const body = "seen = []\nt = threading.Thread(target=lambda: seen.append(sorted(os.sched_getaffinity(os.getpid()))))\nt.start()\nt.join()\nsay(seen[0], mask())";
     const { status, stdout } = await traceAhead(py(body));
     expect(status).toBe(0);
     expect(stdout).toBe(`[${untraced().join(", ")}] ${ownList()}\n`);
   });
 
   it("gives a task that changes its ids its mask back first", async () => {
-    const { status, stdout } = await traceAhead(py("u = os.getuid()\nos.setresuid(u, u, u)\nprint(mask())"));
+    const { status, stdout } = await traceAhead(py("u = os.getuid()\nos.setresuid(u, u, u)\nsay(mask())"));
     expect(status).toBe(0);
     expect(cpuList(stdout)).toEqual(untraced());
   });
 
   it("gives two busy processes their CPUs back while both are busy", async () => {
     // Each spins for 1.2 s of CPU and reports its mask half-way, when the other is busy too.
-    const { status, stdout } = await traceAhead(py("pid = os.fork()\nspin(0.6)\nprint(mask())\nsys.stdout.flush()\nspin(0.6)\nif pid: os.wait()"));
+    const { status, stdout } = await traceAhead(py("pid = os.fork()\nspin(0.6)\nsay(mask())\nspin(0.6)\nif pid: os.wait()"));
     expect(status).toBe(0);
     expect(stdout.trim().split("\n").map(cpuList)).toEqual([untraced(), untraced()]);
   }, 30_000);
@@ -513,8 +518,8 @@ describe("co-scheduling (cosched.h)", () => {
     // its mask half-way) and, once they are done, until the shell sees a new process of its own
     // pinned again (flag file); then it reports its mask.
     const flag = join(tempDir("cosched"), "repinned");
-    const asker = py("os.sched_getaffinity(0)\nif os.fork() == 0:\n  while not os.path.exists(sys.argv[1]): time.sleep(0.05)\n  print('child', mask())\n  os._exit(0)\nos.wait()");
-    const spinner = py("spin(0.5)\nprint('spinner', mask())\nsys.stdout.flush()\nspin(0.5)");
+    const asker = py("os.sched_getaffinity(0)\nif os.fork() == 0:\n  while not os.path.exists(sys.argv[1]): time.sleep(0.05)\n  say('child', mask())\n  os._exit(0)\nos.wait()");
+    const spinner = py("spin(0.5)\nsay('spinner', mask())\nspin(0.5)");
     const script = [
       'python3 -c "$1" "$3" & asker=$!',
       'python3 -c "$2" & a=$!; python3 -c "$2" & b=$!; wait $a $b',
