@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #define WINDOW_NS 100000000LL
@@ -24,13 +23,6 @@ static const cpu_set_t *current = &wide;
 static bool enabled;
 static long long last_check, pinned_at, hold_until, hold = FIRST_HOLD_NS;
 static struct sched_use self_use;
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* Time run and time waited for a CPU, from /proc/<tid>/schedstat ("run delay slices"). */
 static bool read_use(const char *name, struct sched_use *u)
@@ -86,7 +78,7 @@ static void set_mode(bool pin)
 		CPU_ZERO(&one);
 		CPU_SET(cpu >= 0 && CPU_ISSET(cpu, &wide) ? cpu : first, &one);
 		current = &one;
-		pinned_at = now_ns();
+		pinned_at = monotonic_ns();
 	}
 	set_mask(0, current);
 	task_each(apply, 0);
@@ -103,7 +95,7 @@ void cosched_start(void)
 	    policy == SCHED_RR || !read_use("/proc/thread-self/schedstat", &self_use) || !self_use.run)
 		return;
 	enabled = true;
-	last_check = now_ns();
+	last_check = monotonic_ns();
 	set_mode(true); /* the root, the only task yet, is announced */
 }
 
@@ -136,11 +128,10 @@ struct window {
 static void measure(struct task *t, void *arg)
 {
 	struct window *w = arg;
-	char name[48] = "/proc/";
+	char name[48];
 	if (!movable(t))
 		return;
-	size_t n = 6 + decimal(name + 6, (unsigned)t->pid);
-	copy_bytes(name + n, "/schedstat", sizeof "/schedstat");
+	snprintf(name, sizeof name, "/proc/%d/schedstat", t->pid);
 	struct sched_use d = grown(name, &t->use);
 	w->movable++;
 	/* What it wanted of a CPU: run, or waited for one (tasks crowding the shared CPU). */
@@ -153,7 +144,7 @@ void cosched_poll(void)
 {
 	if (!enabled)
 		return;
-	long long now = now_ns(), elapsed = now - last_check;
+	long long now = monotonic_ns(), elapsed = now - last_check;
 	if (elapsed < WINDOW_NS)
 		return;
 	last_check = now;

@@ -22,7 +22,7 @@ void cosched_release(struct task *t);
 /* A task being announced: released with its creator, else given the current mode's mask.
  * creator is NULL when unknown (it died before reporting the fork). */
 void cosched_spawned(const struct task *creator, struct task *child);
-/* Measures the last window's CPU use, when one has passed, and pins or spreads accordingly. */
+/* On the watchdog's tick: measures the last window's CPU use, when one has passed, and pins or spreads accordingly. */
 void cosched_poll(void);
 
 #endif

@@ -380,8 +380,8 @@ int tracer_run(pid_t root)
 {
 	int root_status = 0;
 	for (;;) {
-		watchdog_poll();
-		cosched_poll();
+		if (watchdog_poll())
+			cosched_poll(); /* on the tick: nothing on a stop's path */
 		int status;
 		pid_t pid = waitpid(-1, &status, __WALL);
 		if (pid < 0 && errno == EINTR)

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 _Noreturn void die(int code, const char *fmt, ...)
@@ -43,4 +44,11 @@ size_t decimal(char *out, unsigned long long v)
 	size_t n = (size_t)(digits + sizeof digits - p);
 	copy_bytes(out, p, n);
 	return n;
+}
+
+long long monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }

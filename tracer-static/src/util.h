@@ -19,6 +19,8 @@ void *xrealloc(void *p, size_t size);
  * it is below it.
  */
 void copy_bytes(void *d, const void *s, size_t n);
+/* CLOCK_MONOTONIC in nanoseconds. */
+long long monotonic_ns(void);
 /* Writes v in decimal at out, without a NUL; returns the number of digits (at most 20). */
 size_t decimal(char *out, unsigned long long v);
 

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #define TICK_MS 20
@@ -34,9 +33,7 @@ static void on_forwarded(int sig)
 
 static long now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long)(monotonic_ns() / 1000000);
 }
 
 /* A periodic timer rather than a one-shot one: a tick lost just before waitpid() blocks would hang. */
@@ -155,7 +152,7 @@ static void next_phase(void)
 	}
 }
 
-void watchdog_poll(void)
+bool watchdog_poll(void)
 {
 	if (forwarded) {
 		if (root)
@@ -163,7 +160,7 @@ void watchdog_poll(void)
 		forwarded = 0;
 	}
 	if (!ticked)
-		return;
+		return false;
 	ticked = 0;
 	alive_tick(now_ms());
 	if (deadline_set && now_ms() >= deadline_ms)
@@ -171,6 +168,7 @@ void watchdog_poll(void)
 	/* Repeated: processes forked meanwhile must not survive. */
 	if (phase == KILLING)
 		kill_tree(SIGKILL);
+	return true;
 }
 
 bool watchdog_timed_out(void)

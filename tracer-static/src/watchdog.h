@@ -13,8 +13,8 @@
 /* Before the fork: handlers, and the subreaper role that keeps orphans in the tree. */
 void watchdog_init(void);
 void watchdog_start(pid_t root, long timeout_ms, long grace_ms);
-/* Acts on expired deadlines and received signals; cheap when there are none. */
-void watchdog_poll(void);
+/* Acts on expired deadlines and received signals; cheap when there are none. true on a tick (every 20 ms). */
+bool watchdog_poll(void);
 void watchdog_root_exited(void);
 bool watchdog_timed_out(void);
 
